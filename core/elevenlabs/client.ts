@@ -1,0 +1,237 @@
+import { isAbortError, linkedController, sleep } from '../abort.js';
+import { JessicaError, UpstreamError } from '../errors.js';
+import type { Semaphore } from '../limiter.js';
+import type { Logger, MetricsSink, TtsProvider, UpstreamAudio } from '../ports.js';
+import type { Model, SynthesisRequest, Usage, Voice } from '../types.js';
+import { upstreamErrorFor } from './errors.js';
+import { toModel, toUsage, toVoice } from './mappers.js';
+
+export interface ElevenLabsClientOptions {
+  baseUrl: string;
+  /** Undefined: every call fails with 503 upstream_not_configured. */
+  apiKey: string | undefined;
+  /** Longest wait for response headers, and for each next chunk of a stream. */
+  timeoutMs: number;
+  /** Retries of 429/5xx/network failures, always before the first audio byte. */
+  retries: number;
+  /** Bounds concurrent TTS requests on this key. */
+  limiter: Semaphore;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  logger: Logger;
+  metrics: MetricsSink;
+}
+
+const TIMEOUT = Symbol('upstream timeout');
+
+/**
+ * A thin `fetch` client for the ElevenLabs REST API: streaming with per-chunk control,
+ * all three error shapes, retries before the first byte, per-request timeouts, cancellation.
+ */
+export class ElevenLabsClient implements TtsProvider {
+  readonly #options: Required<ElevenLabsClientOptions>;
+
+  constructor(options: ElevenLabsClientOptions) {
+    this.#options = { retryBaseMs: 500, retryMaxMs: 8_000, ...options };
+  }
+
+  async stream(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamAudio> {
+    const release = await this.#options.limiter.acquire(signal);
+    try {
+      const query = new URLSearchParams({ output_format: request.outputFormat });
+      const { response, controller } = await this.#fetchWithRetries(
+        `/v1/text-to-speech/${encodeURIComponent(request.voiceId)}/stream?${query}`,
+        { method: 'POST', body: JSON.stringify(toWireBody(request)) },
+        signal,
+      );
+      const body = response.body;
+      if (!body) {
+        controller.abort();
+        throw new UpstreamError('upstream_error', 'ElevenLabs answered without audio.', { upstreamStatus: response.status, retryable: false });
+      }
+      return {
+        requestId: response.headers.get('request-id') ?? undefined,
+        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+        chunks: this.#readChunks(body, controller, release),
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  async listVoices(search?: string, signal?: AbortSignal): Promise<Voice[]> {
+    const voices: Voice[] = [];
+    let token: string | undefined;
+    // A bound on pages keeps a misbehaving upstream from looping us forever.
+    for (let page = 0; page < 50; page += 1) {
+      const query = new URLSearchParams({ page_size: '100' });
+      if (search) query.set('search', search);
+      if (token) query.set('next_page_token', token);
+      const body = (await this.#json(`/v2/voices?${query}`, signal)) as {
+        voices?: unknown[];
+        has_more?: boolean;
+        next_page_token?: string | null;
+      };
+      for (const raw of body.voices ?? []) {
+        const voice = toVoice(raw);
+        if (voice) voices.push(voice);
+      }
+      if (!body.has_more || !body.next_page_token) break;
+      token = body.next_page_token;
+    }
+    return voices;
+  }
+
+  async getVoice(voiceId: string, signal?: AbortSignal): Promise<Voice | undefined> {
+    try {
+      return toVoice(await this.#json(`/v1/voices/${encodeURIComponent(voiceId)}`, signal));
+    } catch (error) {
+      if (error instanceof UpstreamError && (error.upstreamStatus === 404 || error.code === 'unknown_voice')) return undefined;
+      throw error;
+    }
+  }
+
+  async listModels(signal?: AbortSignal): Promise<Model[]> {
+    const body = await this.#json('/v1/models', signal);
+    if (!Array.isArray(body)) throw new UpstreamError('upstream_error', 'ElevenLabs sent an unexpected model list.', { upstreamStatus: 200, retryable: false });
+    return body.map(toModel).filter((model): model is Model => model !== undefined);
+  }
+
+  async getUsage(signal?: AbortSignal): Promise<Usage> {
+    return toUsage(await this.#json('/v1/user/subscription', signal));
+  }
+
+  async #json(path: string, signal?: AbortSignal): Promise<unknown> {
+    const { response, controller } = await this.#fetchWithRetries(path, { method: 'GET' }, signal);
+    try {
+      return await response.json();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw new UpstreamError('upstream_error', 'ElevenLabs sent a response that is not JSON.', { upstreamStatus: response.status, retryable: false, cause: error });
+    } finally {
+      controller.abort();
+    }
+  }
+
+  async #fetchWithRetries(
+    path: string,
+    init: { method: string; body?: string },
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response; controller: AbortController }> {
+    const { apiKey, baseUrl, retries, logger, metrics } = this.#options;
+    if (apiKey === undefined) {
+      throw new JessicaError('upstream_not_configured', 'No ElevenLabs API key is configured on this server.');
+    }
+    for (let attempt = 0; ; attempt += 1) {
+      const controller = linkedController(signal);
+      const timer = setTimeout(() => controller.abort(TIMEOUT), this.#options.timeoutMs);
+      let failure: UpstreamError;
+      try {
+        const response = await fetch(baseUrl + path, {
+          method: init.method,
+          headers: {
+            'xi-api-key': apiKey,
+            accept: init.body === undefined ? 'application/json' : 'audio/mpeg, application/json',
+            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: init.body,
+          signal: controller.signal,
+        });
+        clearTimeout(timer);
+        if (response.ok) return { response, controller };
+        const body: unknown = await response.json().catch(() => undefined);
+        controller.abort();
+        failure = upstreamErrorFor(response.status, body, parseRetryAfter(response.headers.get('retry-after')));
+      } catch (error) {
+        clearTimeout(timer);
+        if (controller.signal.reason === TIMEOUT) {
+          failure = new UpstreamError('upstream_timeout', `ElevenLabs did not answer within ${this.#options.timeoutMs} ms.`, {
+            upstreamStatus: 0,
+            retryable: false,
+          });
+        } else if (signal?.aborted || isAbortError(error)) {
+          throw signal?.reason ?? error;
+        } else {
+          failure = new UpstreamError('upstream_error', 'ElevenLabs could not be reached.', { upstreamStatus: 0, retryable: true, cause: error });
+        }
+      }
+      metrics.count('UpstreamErrors');
+      logger.warn('upstream request failed', {
+        path: path.split('?')[0],
+        attempt,
+        code: failure.code,
+        upstreamStatus: failure.upstreamStatus,
+        upstreamCode: failure.upstreamCode,
+      });
+      const delay = this.#retryDelay(attempt, failure);
+      if (!failure.retryable || attempt >= retries || delay === undefined) throw failure;
+      await sleep(delay, signal);
+    }
+  }
+
+  #retryDelay(attempt: number, failure: UpstreamError): number | undefined {
+    const { retryBaseMs, retryMaxMs } = this.#options;
+    if (failure.retryAfterSeconds !== undefined) {
+      const ms = failure.retryAfterSeconds * 1000;
+      return ms <= retryMaxMs ? ms : undefined;
+    }
+    const jitter = 0.8 + Math.random() * 0.4;
+    return Math.min(retryMaxMs, retryBaseMs * 2 ** attempt * jitter);
+  }
+
+  async *#readChunks(body: ReadableStream<Uint8Array>, controller: AbortController, release: () => void): AsyncGenerator<Uint8Array> {
+    const reader = body.getReader();
+    const { timeoutMs } = this.#options;
+    // A consumer that is aborted while suspended never resumes this generator: free the slot anyway.
+    controller.signal.addEventListener('abort', release, { once: true });
+    try {
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort(TIMEOUT);
+            reject(new UpstreamError('upstream_timeout', `ElevenLabs stopped sending audio for ${timeoutMs} ms.`, { upstreamStatus: 200, retryable: false }));
+          }, timeoutMs);
+        });
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await Promise.race([reader.read(), idle]);
+        } catch (error) {
+          if (error instanceof UpstreamError) throw error;
+          if (controller.signal.aborted && controller.signal.reason !== TIMEOUT) throw controller.signal.reason;
+          this.#options.metrics.count('UpstreamErrors');
+          throw new UpstreamError('upstream_error', 'The speech stream from ElevenLabs broke off.', { upstreamStatus: 200, retryable: false, cause: error });
+        } finally {
+          clearTimeout(timer);
+        }
+        if (result.done) return;
+        if (result.value.byteLength > 0) yield result.value;
+      }
+    } finally {
+      release();
+      controller.abort();
+      reader.releaseLock();
+    }
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function toWireBody(request: SynthesisRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    text: request.text,
+    model_id: request.modelId,
+    voice_settings: request.voiceSettings,
+  };
+  if (request.previousRequestIds?.length) body['previous_request_ids'] = request.previousRequestIds.slice(-3);
+  if (request.previousText) body['previous_text'] = request.previousText;
+  if (request.nextText) body['next_text'] = request.nextText;
+  return body;
+}

@@ -1,0 +1,156 @@
+import { Catalog } from './catalog.js';
+import type { Config, Target } from './config.js';
+import { JessicaError } from './errors.js';
+import { parseInput } from './input.js';
+import type { LiveChannel, QueuedUtterance } from './live/hub.js';
+import type { AudioCache, Logger, MetricsSink, SettingsStore, TtsProvider } from './ports.js';
+import { applySettingsPatch, DEFAULT_SETTINGS, settingsPatchSchema } from './settings/schema.js';
+import { SpeechService, type SpeechPlan } from './speech.js';
+import type { Model, Settings, Usage, Voice } from './types.js';
+
+export interface JessicaDeps {
+  config: Config;
+  version: string;
+  provider: TtsProvider;
+  settingsStore: SettingsStore;
+  cache: AudioCache;
+  logger: Logger;
+  metrics: MetricsSink;
+  /** The live path; absent on Lambda, where `/speak` answers 503 live_channel_unavailable. */
+  live?: (speech: SpeechService) => LiveChannel;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded' | 'draining';
+  version: string;
+  target: Target;
+  upstream: { configured: boolean };
+}
+
+export interface SynthesisResult {
+  plan: SpeechPlan;
+  audio: Uint8Array;
+}
+
+export interface StreamResult {
+  plan: SpeechPlan;
+  chunks: AsyncIterable<Uint8Array>;
+}
+
+/** The use cases every adapter calls. Inputs are untrusted and validated here. */
+export interface Jessica {
+  readonly version: string;
+  readonly target: Target;
+  readonly speech: SpeechService;
+  readonly live: LiveChannel | undefined;
+  health(): Health;
+  startDraining(): void;
+  readonly draining: boolean;
+  listVoices(search?: string): Promise<Voice[]>;
+  listModels(): Promise<Model[]>;
+  usage(): Promise<Usage>;
+  getSettings(principal: string): Promise<Settings>;
+  updateSettings(principal: string, patch: unknown): Promise<Settings>;
+  synthesize(principal: string, input: unknown, signal?: AbortSignal): Promise<SynthesisResult>;
+  openStream(principal: string, input: unknown, signal?: AbortSignal): Promise<StreamResult>;
+  speak(principal: string, input: unknown, options?: { listenerId?: string }): Promise<QueuedUtterance>;
+  stop(principal: string): Promise<{ stopped: number }>;
+}
+
+/**
+ * Builds the core once at start-up (or cold start). Nothing here touches the network until a
+ * use case is called.
+ *
+ * @example
+ * const jessica = createJessica({ config, version, provider, settingsStore, cache, logger, metrics });
+ * const { audio } = await jessica.synthesize('local', { text: 'Hello!' });
+ */
+export function createJessica(deps: JessicaDeps): Jessica {
+  const { config, provider, settingsStore, cache, logger, metrics } = deps;
+  const catalog = new Catalog(provider, config.catalogTtlMs);
+  const getSettings = async (principal: string): Promise<Settings> =>
+    (await settingsStore.get(principal)) ?? structuredClone(DEFAULT_SETTINGS as Settings);
+  const speech = new SpeechService({
+    provider,
+    catalog,
+    cache,
+    settingsFor: getSettings,
+    maxTextLength: config.maxTextLength,
+    logger,
+    metrics,
+  });
+  const live = deps.live?.(speech);
+  let draining = false;
+
+  const refuseWhileDraining = () => {
+    if (draining) throw new JessicaError('draining', 'This server is shutting down; retry on another.', { retryAfterSeconds: 5 });
+  };
+
+  return {
+    version: deps.version,
+    target: config.target,
+    speech,
+    live,
+    get draining() {
+      return draining;
+    },
+    startDraining() {
+      draining = true;
+    },
+    health() {
+      const configured = config.elevenLabsApiKey !== undefined;
+      return {
+        status: draining ? 'draining' : configured ? 'ok' : 'degraded',
+        version: deps.version,
+        target: config.target,
+        upstream: { configured },
+      };
+    },
+    listVoices: (search) => catalog.voices(search),
+    listModels: () => catalog.models(),
+    usage: () => provider.getUsage(),
+    getSettings,
+    async updateSettings(principal, rawPatch) {
+      const patch = parseInput(settingsPatchSchema, rawPatch, 'settings');
+      // Check against the upstream lists before storing, so a typo never becomes a default.
+      const [voice, model] = await Promise.all([
+        patch.default_voice_id === undefined ? undefined : catalog.resolveVoice(patch.default_voice_id),
+        patch.default_model_id === undefined ? undefined : catalog.resolveModel(patch.default_model_id),
+      ]);
+      const normalised = {
+        ...patch,
+        ...(voice ? { default_voice_id: voice.voice_id } : {}),
+        ...(model ? { default_model_id: model.model_id } : {}),
+      };
+      const settings = await settingsStore.update(principal, (current) =>
+        applySettingsPatch(current ?? (DEFAULT_SETTINGS as Settings), normalised),
+      );
+      live?.publishSettings(principal, settings);
+      return settings;
+    },
+    async synthesize(principal, input, signal) {
+      refuseWhileDraining();
+      const plan = await speech.plan(principal, input);
+      return { plan, audio: await speech.collect(plan, signal) };
+    },
+    async openStream(principal, input, signal) {
+      refuseWhileDraining();
+      const plan = await speech.plan(principal, input);
+      return { plan, chunks: await speech.open(plan, signal) };
+    },
+    async speak(principal, input, options) {
+      refuseWhileDraining();
+      if (!live) {
+        throw new JessicaError('live_channel_unavailable', 'Live playback runs only during active hours; use POST /tts meanwhile.');
+      }
+      const plan = await speech.plan(principal, input);
+      return live.speak(principal, plan, options);
+    },
+    async stop(principal) {
+      if (!live) {
+        throw new JessicaError('live_channel_unavailable', 'Live playback runs only during active hours; nothing is playing.');
+      }
+      return { stopped: await live.stop(principal) };
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { audioCacheKey } from './cache/lru.js';
+import type { Catalog } from './catalog.js';
+import { JessicaError } from './errors.js';
+import { parseSpeechInput } from './input.js';
+import type { AudioCache, Logger, MetricsSink, TtsProvider } from './ports.js';
+import { splitText } from './text/split.js';
+import { toSpeakableText } from './text/speakable.js';
+import { mimeTypeFor, type OutputFormat, type Settings, type VoiceSettings } from './types.js';
+
+/** Everything decided about an utterance before any audio is requested. */
+export interface SpeechPlan {
+  utteranceId: string;
+  /** The speakable text (markdown and code already turned into words). */
+  text: string;
+  /** `text` split under the model's per-request limit. */
+  parts: string[];
+  voiceId: string;
+  voiceName: string;
+  modelId: string;
+  outputFormat: OutputFormat;
+  mime: string;
+  voiceSettings: VoiceSettings;
+  characters: number;
+}
+
+export interface SpeechServiceDeps {
+  provider: TtsProvider;
+  catalog: Catalog;
+  cache: AudioCache;
+  settingsFor: (principal: string) => Promise<Settings>;
+  maxTextLength: number;
+  logger: Logger;
+  metrics: MetricsSink;
+}
+
+/** Models that refuse request stitching (the upstream answers 400). */
+const NO_STITCHING = new Set(['eleven_v3']);
+/** Utterances above this size are streamed but not cached. */
+const MAX_CACHED_BYTES = 2 * 1024 * 1024;
+
+export function newUtteranceId(): string {
+  return `utt_${randomBytes(9).toString('base64url')}`;
+}
+
+/** Plans, synthesises and streams speech; the one speak flow every path shares. */
+export class SpeechService {
+  readonly #deps: SpeechServiceDeps;
+
+  constructor(deps: SpeechServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /** Validates the input and resolves voice, model and format from it and the caller's settings. */
+  async plan(principal: string, rawInput: unknown): Promise<SpeechPlan> {
+    const input = parseSpeechInput(rawInput);
+    const { catalog, maxTextLength } = this.#deps;
+    if (input.text.length > maxTextLength) {
+      throw new JessicaError('text_too_long', `The text has ${input.text.length} characters; the limit is ${maxTextLength}.`, {
+        details: { limit: maxTextLength },
+      });
+    }
+    const text = toSpeakableText(input.text);
+    if (text === '') throw new JessicaError('empty_text', 'There is nothing to say once markdown, code and links are removed.');
+    const settings = await this.#deps.settingsFor(principal);
+    const [voice, model] = await Promise.all([
+      catalog.resolveVoice(input.voice ?? settings.default_voice_id),
+      catalog.resolveModel(input.model ?? settings.default_model_id),
+    ]);
+    const outputFormat = input.output_format ?? settings.output_format;
+    return {
+      utteranceId: newUtteranceId(),
+      text,
+      parts: splitText(text, model.max_characters),
+      voiceId: voice.voice_id,
+      voiceName: voice.name,
+      modelId: model.model_id,
+      outputFormat,
+      mime: mimeTypeFor(outputFormat),
+      voiceSettings: { ...settings.voice_settings, ...input.voice_settings },
+      characters: text.length,
+    };
+  }
+
+  /**
+   * The plan's audio, chunk by chunk as the upstream sends it, parts stitched in order. A
+   * finished utterance is cached; a repeat is served from memory with no upstream call.
+   */
+  async *audio(plan: SpeechPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    const { provider, cache, metrics } = this.#deps;
+    const key = audioCacheKey({
+      parts: plan.parts,
+      voice: plan.voiceId,
+      model: plan.modelId,
+      format: plan.outputFormat,
+      settings: plan.voiceSettings,
+    });
+    const cached = cache.get(key);
+    if (cached) {
+      metrics.count('CacheHits');
+      yield* cached;
+      return;
+    }
+    metrics.count('Utterances');
+    metrics.count('Characters', plan.characters);
+    const stitch = !NO_STITCHING.has(plan.modelId) && plan.parts.length > 1;
+    const requestIds: string[] = [];
+    let kept: Uint8Array[] | undefined = [];
+    let keptBytes = 0;
+    for (const [index, part] of plan.parts.entries()) {
+      signal?.throwIfAborted();
+      const previous = plan.parts[index - 1];
+      const next = plan.parts[index + 1];
+      const upstream = await provider.stream(
+        {
+          text: part,
+          voiceId: plan.voiceId,
+          modelId: plan.modelId,
+          outputFormat: plan.outputFormat,
+          voiceSettings: plan.voiceSettings,
+          ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
+          ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
+          ...(stitch && next ? { nextText: next } : {}),
+        },
+        signal,
+      );
+      if (upstream.requestId) requestIds.push(upstream.requestId);
+      for await (const chunk of upstream.chunks) {
+        if (kept) {
+          keptBytes += chunk.byteLength;
+          if (keptBytes > MAX_CACHED_BYTES) kept = undefined;
+          else kept.push(chunk);
+        }
+        yield chunk;
+      }
+    }
+    if (kept) cache.set(key, kept);
+  }
+
+  /**
+   * Starts the audio and waits for its first chunk, so that anything failing before the first
+   * byte (unknown voice upstream, auth, quota, timeout) surfaces as an error with a status
+   * instead of a broken stream.
+   */
+  async open(plan: SpeechPlan, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    return primed(this.audio(plan, signal));
+  }
+
+  /** The whole utterance in one buffer (REST `/tts`, MCP audio blocks). */
+  async collect(plan: SpeechPlan, signal?: AbortSignal): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.audio(plan, signal)) chunks.push(chunk);
+    return concatBytes(chunks);
+  }
+}
+
+/** Pulls the first item now; the returned iterable replays it, then continues. */
+export async function primed<T>(source: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await source.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      try {
+        yield first.value;
+        yield* { [Symbol.asyncIterator]: () => source };
+      } finally {
+        await source.return(undefined);
+      }
+    },
+  };
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
