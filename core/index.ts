@@ -24,3 +24,8 @@ export * from './text/speakable.js';
 export * from './text/split.js';
 export * from './types.js';
 export * from './version.js';
+export * from './http/api.js';
+export * from './http/auth.js';
+export * from './http/body.js';
+export * from './http/headers.js';
+export * from './http/rate-limit.js';

@@ -32,10 +32,10 @@ export interface AudioCache {
 
 /** Structured logging; Powertools Logger satisfies it. Never pass secrets. */
 export interface Logger {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  debug(message: string, ...extra: Array<Record<string, unknown>>): void;
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
 /** Counters and timings; adapters back it with Powertools Metrics (EMF). */

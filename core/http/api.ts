@@ -1,0 +1,181 @@
+import type { Config } from '../config.js';
+import { errorToResponse, JessicaError } from '../errors.js';
+import type { Jessica } from '../jessica.js';
+import { backendFromJessica, type McpBackend } from '../mcp/backend.js';
+import { handleMcpRequest } from '../mcp/http.js';
+import type { Logger } from '../ports.js';
+import { authenticate } from './auth.js';
+import { parseJsonBody } from './body.js';
+import { corsHeaders, isOriginAllowed, SECURITY_HEADERS } from './headers.js';
+import { openApiDocument } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+
+/** A runtime-neutral HTTP request, as each adapter sees it below ROOT_PATH. */
+export interface ApiRequest {
+  method: string;
+  /** Path below ROOT_PATH, e.g. `/api/v1/tts`. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  body: Uint8Array | string | undefined;
+  /** `scheme://host` the client used, for same-origin checks and page links. */
+  origin: string | undefined;
+  /** Aborts when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export type ApiBody =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'bytes'; value: Uint8Array }
+  | { kind: 'stream'; value: AsyncIterable<Uint8Array> }
+  | { kind: 'empty' };
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: ApiBody;
+}
+
+export interface ApiOptions {
+  jessica: Jessica;
+  config: Config;
+  logger: Logger;
+  /** Backend of the MCP tools; defaults to the core itself. */
+  mcpBackend?: McpBackend;
+}
+
+type Handler = (request: ApiRequest, principal: string) => Promise<Omit<ApiResponse, 'headers'> & { headers?: Record<string, string> }>;
+
+const json = (status: number, value: unknown) => ({ status, body: { kind: 'json', value } as ApiBody });
+
+/**
+ * The whole HTTP contract (REST under `/api/v1`, `/health`, `/mcp`) as one function from
+ * request to response, so the live server and the Lambda handler answer identically.
+ * It never throws: every failure becomes the SPEC's error body.
+ */
+export function createApiHandler(options: ApiOptions): (request: ApiRequest) => Promise<ApiResponse> {
+  const { jessica, config, logger } = options;
+  const rateLimiter = new RateLimiter(config.rateLimitPerMinute);
+  const mcpBackend = options.mcpBackend ?? backendFromJessica(jessica);
+
+  const audioHeaders = (plan: { mime: string; characters: number; utteranceId: string }) => ({
+    'content-type': plan.mime,
+    'cache-control': 'no-store',
+    'x-jessica-characters': String(plan.characters),
+    'x-jessica-utterance-id': plan.utteranceId,
+  });
+
+  const routes: Record<string, Record<string, Handler>> = {
+    '/api/v1/voices': { GET: async (request) => json(200, { voices: await jessica.listVoices(request.query.get('search') ?? undefined) }) },
+    '/api/v1/models': { GET: async () => json(200, { models: await jessica.listModels() }) },
+    '/api/v1/usage': { GET: async () => json(200, await jessica.usage()) },
+    '/api/v1/openapi.json': { GET: async () => json(200, openApiDocument(jessica.version, config.rootPath)) },
+    '/api/v1/settings': {
+      GET: async (_request, principal) => json(200, await jessica.getSettings(principal)),
+      PATCH: async (request, principal) => json(200, await jessica.updateSettings(principal, bodyOf(request))),
+    },
+    '/api/v1/tts': {
+      POST: async (request, principal) => {
+        const { plan, audio } = await jessica.synthesize(principal, bodyOf(request), request.signal);
+        return { status: 200, headers: audioHeaders(plan), body: { kind: 'bytes', value: audio } };
+      },
+    },
+    '/api/v1/tts/stream': {
+      POST: async (request, principal) => {
+        const { plan, chunks } = await jessica.openStream(principal, bodyOf(request), request.signal);
+        return { status: 200, headers: audioHeaders(plan), body: { kind: 'stream', value: chunks } };
+      },
+    },
+    '/api/v1/speak': {
+      POST: async (request, principal) => {
+        const queued = await jessica.speak(principal, bodyOf(request));
+        return json(202, { utterance_id: queued.utterance_id, listeners: queued.listeners });
+      },
+    },
+    '/api/v1/stop': { POST: async (_request, principal) => json(200, await jessica.stop(principal)) },
+    '/mcp': {
+      POST: (request, principal) => mcp(request, principal),
+      GET: (request, principal) => mcp(request, principal),
+      DELETE: (request, principal) => mcp(request, principal),
+    },
+  };
+
+  async function mcp(request: ApiRequest, principal: string): Promise<Omit<ApiResponse, 'headers'> & { headers: Record<string, string> }> {
+    const base = request.origin ?? 'http://localhost';
+    const pageUrl = config.publicUrl ?? `${base}${config.rootPath}/`;
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined && name !== 'authorization' && name !== 'cookie') headers.set(name, value);
+    }
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
+    const response = await handleMcpRequest(
+      new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}) }),
+      {
+        backend: mcpBackend,
+        principal,
+        version: jessica.version,
+        pageUrl,
+        ...(request.method === 'POST' ? { parsedBody: parseJsonBody(request.headers['content-type'], request.body) } : {}),
+      },
+    );
+    const out: Record<string, string> = {};
+    response.headers.forEach((value, name) => (out[name] = value));
+    return { status: response.status, headers: out, body: { kind: 'bytes', value: new Uint8Array(await response.arrayBuffer()) } };
+  }
+
+  return async function handle(request: ApiRequest): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...SECURITY_HEADERS };
+    const origin = request.headers['origin'];
+    const allowedOrigin = isOriginAllowed(origin, request.origin, config.allowedOrigins);
+    if (origin && allowedOrigin && origin !== request.origin) Object.assign(headers, corsHeaders(origin));
+    try {
+      if (!allowedOrigin) throw new JessicaError('forbidden_origin', 'This origin may not call the API (see JESSICA_ALLOWED_ORIGINS).');
+      if (request.path === '/health') return health(request, headers);
+      const route = routes[request.path];
+      if (!route) throw new JessicaError('not_found', `No route ${request.path.slice(0, 200)}.`);
+      if (request.method === 'OPTIONS') return { status: 204, headers, body: { kind: 'empty' } };
+      const handler = route[request.method];
+      if (!handler) {
+        headers['allow'] = Object.keys(route).join(', ');
+        throw new JessicaError('method_not_allowed', `${request.method.slice(0, 10)} is not allowed here; use ${headers['allow']}.`);
+      }
+      const principal = authenticate(config, { authorization: request.headers['authorization'] });
+      rateLimiter.take(principal);
+      const result = await handler(request, principal);
+      return { status: result.status, headers: { ...headers, ...result.headers }, body: result.body };
+    } catch (error) {
+      return errorResponse(error, headers, request);
+    }
+  };
+
+  function health(request: ApiRequest, headers: Record<string, string>): ApiResponse {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      headers['allow'] = 'GET, HEAD';
+      throw new JessicaError('method_not_allowed', 'Use GET /health.');
+    }
+    const report = jessica.health();
+    return { status: report.status === 'draining' ? 503 : 200, headers: { ...headers, 'cache-control': 'no-store' }, body: { kind: 'json', value: report } };
+  }
+
+  function errorResponse(error: unknown, headers: Record<string, string>, request: ApiRequest): ApiResponse {
+    const { status, body, retryAfterSeconds } = errorToResponse(error);
+    if (status >= 500 && !(error instanceof JessicaError)) {
+      logger.error('request failed', { method: request.method, path: request.path, error: describeError(error) });
+    }
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
+    return { status, headers, body: { kind: 'json', value: body } };
+  }
+}
+
+function bodyOf(request: ApiRequest): unknown {
+  const body = parseJsonBody(request.headers['content-type'], request.body);
+  if (body === undefined) throw new JessicaError('invalid_request', 'This route needs a JSON body.');
+  return body;
+}
+
+/** For logs only: the name and message of an unexpected error, stack included, no request data. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}
