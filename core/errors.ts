@@ -32,6 +32,10 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
+}
+
 /** Pure: the HTTP status of an error code. */
 export function httpStatusFor(code: ErrorCode): number {
   return ERROR_STATUS[code];

@@ -142,11 +142,7 @@ function serveListener(ws: WebSocket, principal: string, options: LiveSocketOpti
     try {
       message = parseClientMessage(rawToString(data));
     } catch (error) {
-      connection.sendJson({
-        type: 'error',
-        code: 'invalid_request',
-        message: error instanceof ClientFrameError ? error.message : 'The frame is not a valid message.',
-      });
+      sendError(error instanceof ClientFrameError ? error : new ClientFrameError('The frame is not a valid message.'));
       return;
     }
     switch (message.type) {

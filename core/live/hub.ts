@@ -1,3 +1,4 @@
+import { sleep } from '../abort.js';
 import { errorToResponse, JessicaError } from '../errors.js';
 import type { Logger, MetricsSink } from '../ports.js';
 import type { SpeechPlan } from '../speech.js';
@@ -37,6 +38,12 @@ export interface LiveHubOptions {
   audio: (plan: SpeechPlan, signal: AbortSignal) => AsyncIterable<Uint8Array>;
   /** A listener with more unsent bytes than this is dropped so it cannot stall the others. */
   maxBufferedBytes: number;
+  /**
+   * When even the fastest listener has this much unsent, forwarding pauses (backpressure on
+   * the upstream) instead of queueing more: a cached utterance or a fast upstream must not
+   * overflow every listener at once.
+   */
+  pauseBufferedBytes?: number;
   logger: Logger;
   metrics: MetricsSink;
   now?: () => number;
@@ -58,6 +65,7 @@ interface Channel {
 }
 
 const MAX_PENDING_PLAYS = 1_000;
+const BACKPRESSURE_POLL_MS = 5;
 
 /** Close code for a listener that cannot keep up (RFC 6455 "try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -212,7 +220,7 @@ export class LiveHub implements LiveChannel {
 
   async #play(channel: Channel, utterance: Utterance): Promise<UtteranceOutcome> {
     const { plan } = utterance;
-    const { logger, metrics, maxBufferedBytes } = this.#options;
+    const { logger, metrics } = this.#options;
     let targets = this.#targets(channel, utterance);
     if (targets.length === 0) return 'abandoned';
     const controller = new AbortController();
@@ -231,17 +239,7 @@ export class LiveHub implements LiveChannel {
     try {
       for await (const chunk of this.#options.audio(plan, controller.signal)) {
         if (bytes === 0) metrics.timing('TimeToFirstAudio', this.#now() - utterance.queuedAt);
-        targets = targets.filter((listener) => {
-          if (!channel.listeners.has(listener.id)) return false;
-          if (listener.bufferedBytes() > maxBufferedBytes) {
-            metrics.count('DroppedListeners');
-            logger.warn('dropping a listener that cannot keep up', { listenerId: listener.id, buffered: listener.bufferedBytes() });
-            channel.listeners.delete(listener.id);
-            listener.close(CLOSE_TOO_SLOW, 'listener too slow');
-            return false;
-          }
-          return true;
-        });
+        targets = await this.#writable(channel, targets, controller.signal);
         if (targets.length === 0) {
           controller.abort();
           return 'abandoned';
@@ -264,6 +262,30 @@ export class LiveHub implements LiveChannel {
       return 'failed';
     } finally {
       channel.current = undefined;
+    }
+  }
+
+  /**
+   * The targets still worth sending to: gone listeners are removed, listeners over the cap
+   * are dropped, and while every remaining one is behind, this waits for the fastest.
+   */
+  async #writable(channel: Channel, targets: ListenerConnection[], signal: AbortSignal): Promise<ListenerConnection[]> {
+    const { logger, metrics, maxBufferedBytes } = this.#options;
+    const pauseAt = this.#options.pauseBufferedBytes ?? Math.floor(maxBufferedBytes / 4);
+    for (;;) {
+      targets = targets.filter((listener) => {
+        if (!channel.listeners.has(listener.id)) return false;
+        if (listener.bufferedBytes() > maxBufferedBytes) {
+          metrics.count('DroppedListeners');
+          logger.warn('dropping a listener that cannot keep up', { listenerId: listener.id, buffered: listener.bufferedBytes() });
+          channel.listeners.delete(listener.id);
+          listener.close(CLOSE_TOO_SLOW, 'listener too slow');
+          return false;
+        }
+        return true;
+      });
+      if (targets.length === 0 || targets.some((listener) => listener.bufferedBytes() <= pauseAt)) return targets;
+      await sleep(BACKPRESSURE_POLL_MS, signal);
     }
   }
 

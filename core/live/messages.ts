@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JessicaError } from '../errors.js';
 import { speechInputSchema } from '../input.js';
 import type { Settings } from '../types.js';
 
@@ -22,8 +23,12 @@ export type ClientMessage =
   | { type: 'played'; id: string }
   | { type: 'ping' };
 
-export class ClientFrameError extends Error {
-  readonly code = 'invalid_request';
+/** A frame a client should not have sent; answered with an `error` frame, connection kept. */
+export class ClientFrameError extends JessicaError {
+  constructor(message: string) {
+    super('invalid_request', message);
+    this.name = 'ClientFrameError';
+  }
 }
 
 /** Parses one text frame. Throws ClientFrameError with a message fit for an `error` frame. */
