@@ -37,7 +37,7 @@ export const CLOSE_UNAUTHORIZED = 4401;
  * each socket to the live hub as one listener of its principal.
  */
 export function attachLiveSockets(options: LiveSocketOptions): { wss: WebSocketServer; close(): void } {
-  const { server, config, jessica, hub, logger } = options;
+  const { server, config, jessica, logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: true });
   const path = `${config.rootPath}/ws`;
 
