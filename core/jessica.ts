@@ -99,8 +99,9 @@ export function createJessica(deps: JessicaDeps): Jessica {
     },
     health() {
       const configured = config.elevenLabsApiKey !== undefined;
+      const liveHealthy = live?.healthy?.() ?? true;
       return {
-        status: draining ? 'draining' : configured ? 'ok' : 'degraded',
+        status: draining ? 'draining' : configured && liveHealthy ? 'ok' : 'degraded',
         version: deps.version,
         target: config.target,
         upstream: { configured },

@@ -32,6 +32,8 @@ export interface LiveChannel {
   stop(principal: string): Promise<number>;
   listenerCount(principal: string): Promise<number>;
   publishSettings(principal: string, settings: Settings): void;
+  /** False while a shared channel has lost its backend (the server then reports `degraded`). */
+  healthy?(): boolean;
 }
 
 export interface LiveHubOptions {
