@@ -1,0 +1,403 @@
+# How /jessica/ws reaches the task. An HTTP API cannot carry a WebSocket (aws-notes §0.1), so
+# the browser's socket goes through CloudFront, which can (aws-notes §E):
+#
+#   ws_ingress = "cloudfront" (default, $0): CloudFront -> http://<origin_record_name>:9020 ->
+#     the task's public IP. A Fargate task gets a new IP on every start, so an EventBridge rule
+#     on ECS task state changes runs a small Step Functions workflow (AWS SDK integrations only,
+#     no code to package) that points the record at the running task and removes it when that
+#     task stops. The task's security group admits only CloudFront's origin-facing prefix list
+#     (and the VPC link). The CloudFront-to-task hop is plain HTTP.
+#
+#   ws_ingress = "alb" (~$16.4/month + LCU): an internal ALB in private subnets, reached by
+#     CloudFront through a VPC origin (private path) and by the HTTP API through the VPC link.
+
+locals {
+  use_origin_record = !local.use_alb
+  # Route 53 stores names lower-case and without the trailing dot; the IAM condition compares
+  # against that normalised form.
+  origin_record_name = var.origin_record_name == null ? null : lower(trimsuffix(var.origin_record_name, "."))
+}
+
+# --- "cloudfront": origin record that follows the running task ------------------------------------
+
+resource "aws_cloudwatch_event_rule" "task_state" {
+  count       = local.use_origin_record ? 1 : 0
+  name        = "${var.name}-origin-record"
+  description = "Keeps ${coalesce(local.origin_record_name, "-")} pointing at the running ${var.name} task"
+  event_pattern = jsonencode({
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Task State Change"]
+    detail = {
+      clusterArn = [aws_ecs_cluster.service.arn]
+      group      = ["service:${var.name}"]
+      # The ENI (and its public IP) exists from RUNNING until the task has stopped.
+      lastStatus = ["RUNNING", "DEACTIVATING", "STOPPING"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_sfn_state_machine" "origin_record" {
+  count    = local.use_origin_record ? 1 : 0
+  name     = "${var.name}-origin-record"
+  type     = "EXPRESS"
+  role_arn = aws_iam_role.origin_record[0].arn
+
+  # RUNNING -> UPSERT the A record to the task's public IP. Stopping -> DELETE the record only
+  # if it still holds this task's IP (Route 53 rejects a DELETE whose values differ, which
+  # makes the delete a compare-and-delete during rolling deployments).
+  definition = jsonencode({
+    Comment       = "Point ${local.origin_record_name} at the running ${var.name} task"
+    QueryLanguage = "JSONata"
+    StartAt       = "DescribeTaskInterface"
+    States = {
+      DescribeTaskInterface = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
+        Arguments = {
+          NetworkInterfaceIds = "{% $append([], $states.input.detail.attachments[type='eni'].details[name='networkInterfaceId'].value) %}"
+        }
+        Output = {
+          ip      = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
+          running = "{% $states.input.detail.desiredStatus = 'RUNNING' and $states.input.detail.lastStatus = 'RUNNING' %}"
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
+        Next  = "Route"
+      }
+      Route = {
+        Type = "Choice"
+        Choices = [
+          { Condition = "{% $states.input.ip = '' %}", Next = "Done" },
+          { Condition = "{% $states.input.running %}", Next = "Upsert" },
+        ]
+        Default = "DeleteIfCurrent"
+      }
+      Upsert = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+        Arguments = {
+          HostedZoneId = var.origin_zone_id
+          ChangeBatch = {
+            Changes = [{
+              Action = "UPSERT"
+              ResourceRecordSet = {
+                Name            = local.origin_record_name
+                Type            = "A"
+                TTL             = 60
+                ResourceRecords = [{ Value = "{% $states.input.ip %}" }]
+              }
+            }]
+          }
+        }
+        End = true
+      }
+      DeleteIfCurrent = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+        Arguments = {
+          HostedZoneId = var.origin_zone_id
+          ChangeBatch = {
+            Changes = [{
+              Action = "DELETE"
+              ResourceRecordSet = {
+                Name            = local.origin_record_name
+                Type            = "A"
+                TTL             = 60
+                ResourceRecords = [{ Value = "{% $states.input.ip %}" }]
+              }
+            }]
+          }
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
+        Next  = "Done"
+      }
+      Done = { Type = "Succeed" }
+    }
+  })
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "states_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "origin_record" {
+  count              = local.use_origin_record ? 1 : 0
+  name               = "${var.name}-origin-record"
+  assume_role_policy = data.aws_iam_policy_document.states_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "origin_record" {
+  count = local.use_origin_record ? 1 : 0
+
+  statement {
+    sid = "ReadTaskInterface"
+    # Describe* calls have no resource-level permissions.
+    actions   = ["ec2:DescribeNetworkInterfaces"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "WriteOriginRecord"
+    actions   = ["route53:ChangeResourceRecordSets"]
+    resources = ["arn:${data.aws_partition.current.partition}:route53:::hostedzone/${var.origin_zone_id}"]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+      values   = [local.origin_record_name]
+    }
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "route53:ChangeResourceRecordSetsRecordTypes"
+      values   = ["A"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "origin_record" {
+  count  = local.use_origin_record ? 1 : 0
+  name   = "origin-record"
+  role   = aws_iam_role.origin_record[0].id
+  policy = data.aws_iam_policy_document.origin_record[0].json
+}
+
+data "aws_iam_policy_document" "events_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "origin_record_events" {
+  count              = local.use_origin_record ? 1 : 0
+  name               = "${var.name}-origin-record-events"
+  assume_role_policy = data.aws_iam_policy_document.events_trust.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "origin_record_events" {
+  count = local.use_origin_record ? 1 : 0
+  name  = "start-origin-record"
+  role  = aws_iam_role.origin_record_events[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "states:StartExecution"
+      Resource = aws_sfn_state_machine.origin_record[0].arn
+    }]
+  })
+}
+
+resource "aws_cloudwatch_event_target" "origin_record" {
+  count    = local.use_origin_record ? 1 : 0
+  rule     = aws_cloudwatch_event_rule.task_state[0].name
+  arn      = aws_sfn_state_machine.origin_record[0].arn
+  role_arn = aws_iam_role.origin_record_events[0].arn
+}
+
+# --- "alb": internal ALB behind a CloudFront VPC origin ------------------------------------------------
+
+resource "aws_security_group" "alb" {
+  count       = local.use_alb ? 1 : 0
+  name_prefix = "${var.name}-alb-"
+  description = "Internal ALB: HTTP from CloudFront (VPC origin) and the HTTP API VPC link only"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-alb" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# CloudFront VPC-origin traffic stays inside the VPC; the ALB is internal, so admitting the
+# origin-facing prefix list does not expose it to the internet.
+resource "aws_vpc_security_group_ingress_rule" "alb_from_cloudfront" {
+  count             = local.use_alb ? 1 : 0
+  security_group_id = aws_security_group.alb[0].id
+  description       = "CloudFront VPC origin"
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront_origin_facing.id
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_from_vpc_link" {
+  count                        = local.use_alb ? 1 : 0
+  security_group_id            = aws_security_group.alb[0].id
+  description                  = "HTTP API VPC link"
+  referenced_security_group_id = var.vpc_link_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_task" {
+  count                        = local.use_alb ? 1 : 0
+  security_group_id            = aws_security_group.alb[0].id
+  description                  = "Jessica tasks"
+  referenced_security_group_id = aws_security_group.task.id
+  ip_protocol                  = "tcp"
+  from_port                    = var.container_port
+  to_port                      = var.container_port
+}
+
+resource "aws_lb" "service" {
+  count                      = local.use_alb ? 1 : 0
+  name                       = var.name
+  internal                   = true
+  load_balancer_type         = "application"
+  security_groups            = [aws_security_group.alb[0].id]
+  subnets                    = var.private_subnet_ids
+  drop_invalid_header_fields = true
+  # Above the server's 30 s WebSocket ping interval.
+  idle_timeout = 120
+  tags         = var.tags
+}
+
+resource "aws_lb_target_group" "service" {
+  count                = local.use_alb ? 1 : 0
+  name                 = var.name
+  vpc_id               = var.vpc_id
+  target_type          = "ip"
+  protocol             = "HTTP"
+  port                 = var.container_port
+  deregistration_delay = local.stop_timeout
+
+  health_check {
+    path                = "${var.root_path}/health"
+    matcher             = "200"
+    interval            = 15
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lb_listener" "http" {
+  count             = local.use_alb ? 1 : 0
+  load_balancer_arn = aws_lb.service[0].arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.service[0].arn
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudfront_vpc_origin" "alb" {
+  count = local.use_alb ? 1 : 0
+
+  vpc_origin_endpoint_config {
+    name                   = "${var.name}-alb"
+    arn                    = aws_lb.service[0].arn
+    http_port              = 80
+    https_port             = 443
+    origin_protocol_policy = "http-only"
+
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
+  }
+
+  tags = var.tags
+}
+
+# --- optional WAF on the ALB ----------------------------------------------------------------------------
+
+resource "aws_wafv2_web_acl" "alb" {
+  count       = local.use_alb && var.enable_waf ? 1 : 0
+  name        = "${var.name}-alb"
+  description = "Jessica ALB: AWS managed common rules and a per-client rate limit"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "aws-common"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
+
+        # Synthesis bodies carry up to 20 000 characters; the 8 KB body rule would block them.
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-alb-aws-common"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  rule {
+    name     = "rate-limit"
+    priority = 2
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        limit = 1000
+        # Behind CloudFront the peer is an edge server; limit the viewer instead.
+        aggregate_key_type = "FORWARDED_IP"
+        forwarded_ip_config {
+          header_name       = "X-Forwarded-For"
+          fallback_behavior = "MATCH"
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-alb-rate-limit"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-alb"
+    sampled_requests_enabled   = false
+  }
+
+  tags = var.tags
+}
+
+resource "aws_wafv2_web_acl_association" "alb" {
+  count        = local.use_alb && var.enable_waf ? 1 : 0
+  resource_arn = aws_lb.service[0].arn
+  web_acl_arn  = aws_wafv2_web_acl.alb[0].arn
+}

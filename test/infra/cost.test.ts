@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+interface Design {
+  label: string;
+  items: { item: string; usd: number }[];
+  total: number;
+}
+interface CostModel {
+  DEFAULT_PROFILE: { callsPerDay: number; activeHours: number; connections: number; days: number };
+  estimate(
+    profile: Partial<CostModel['DEFAULT_PROFILE']>,
+    table: unknown,
+  ): { profile: CostModel['DEFAULT_PROFILE']; date: string; designs: Record<string, Design> };
+}
+
+// A plain ESM script without type declarations: imported through a widened specifier.
+const specifier: string = '../../scripts/cost.mjs';
+const { estimate, DEFAULT_PROFILE } = (await import(specifier)) as CostModel;
+const table: unknown = JSON.parse(readFileSync('docs/prices.json', 'utf8'));
+const seedProfile = { callsPerDay: 100, activeHours: 9, connections: 1, days: 30 };
+
+describe('cost model', () => {
+  it('uses a dated price table', () => {
+    expect((table as { date: string }).date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('defaults to the seed usage profile: 100 calls a day, 9 active hours', () => {
+    expect(DEFAULT_PROFILE).toEqual(seedProfile);
+  });
+
+  it('puts the seed design (private subnets + NAT gateway) in the tens of dollars', () => {
+    const { seed } = estimate(seedProfile, table).designs;
+    expect(seed?.total).toBeGreaterThanOrEqual(20);
+    expect(seed?.total).toBeLessThan(100);
+    expect(seed?.items.find(({ item }) => item === 'NAT gateway 24/7')?.usd).toBeGreaterThan(30);
+  });
+
+  it('keeps the shipped default at or under $15 a month for the seed usage', () => {
+    const { designs } = estimate(seedProfile, table);
+    expect(designs['default']?.total).toBeLessThanOrEqual(15);
+    expect(designs['default']?.items.map(({ item }) => item).join()).not.toMatch(/NAT/);
+  });
+
+  it('stays under $15 even for the full 12-hour window every day of the month', () => {
+    expect(estimate({ ...seedProfile, activeHours: 12 }, table).designs['default']?.total).toBeLessThanOrEqual(15);
+  });
+
+  it('prices the alternatives the Terraform variables offer above the default', () => {
+    const { designs } = estimate(seedProfile, table);
+    const base = designs['default']?.total ?? Infinity;
+    for (const id of ['alb', 'nat_instance_alb', 'nat_gateway_alb', 'default_waf']) expect(designs[id]?.total, id).toBeGreaterThan(base);
+  });
+
+  it('grows with usage', () => {
+    const light = estimate(seedProfile, table).designs['default']?.total ?? 0;
+    const heavy = estimate({ callsPerDay: 100_000, activeHours: 12, connections: 50, days: 30 }, table).designs['default']?.total ?? 0;
+    expect(heavy).toBeGreaterThan(light);
+  });
+
+  it('prints the estimate from the command line and rejects a bad flag value', () => {
+    const run = spawnSync(process.execPath, ['scripts/cost.mjs', '--calls-per-day', '100', '--active-hours', '9', '--json'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const printed = JSON.parse(run.stdout) as { designs: Record<string, Design> };
+    expect(printed.designs['default']?.total).toBe(estimate(seedProfile, table).designs['default']?.total);
+    const bad = spawnSync(process.execPath, ['scripts/cost.mjs', '--active-hours', '25'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--active-hours/);
+  });
+});

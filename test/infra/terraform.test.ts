@@ -1,0 +1,407 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  cronTime,
+  dataSource,
+  loadTerraformDir,
+  nested,
+  resolve,
+  resource,
+  terraformDirs,
+  variableDefault,
+  walkBlocks,
+  type Block,
+  type TerraformDir,
+} from './hcl.js';
+
+let service: TerraformDir;
+let infrastructure: TerraformDir;
+let site: TerraformDir;
+let table: TerraformDir;
+let all: TerraformDir[];
+
+beforeAll(async () => {
+  all = await Promise.all(terraformDirs().map((dir) => loadTerraformDir(dir)));
+  const byPath = (path: string): TerraformDir => {
+    const dir = all.find((candidate) => candidate.path === path);
+    if (!dir) throw new Error(`missing ${path}`);
+    return dir;
+  };
+  service = byPath('terraform/modules/service');
+  infrastructure = byPath('terraform/infrastructure');
+  site = byPath('terraform/modules/static-site');
+  table = byPath('terraform/modules/settings-table');
+});
+
+/** The JSON-ish text inside `${jsonencode(...)}`, whitespace collapsed, for pattern checks. */
+function flat(value: unknown): string {
+  return String(value).replace(/\s+/g, ' ');
+}
+
+describe('terraform layout', () => {
+  it('has every root and module the issue names', () => {
+    expect(all.map((dir) => dir.path)).toEqual(
+      expect.arrayContaining([
+        'terraform/local',
+        'terraform/infrastructure',
+        'terraform/modules/service',
+        'terraform/modules/static-site',
+        'terraform/examples/central-infrastructure',
+        'terraform/examples/central-infrastructure/services/jessica',
+      ]),
+    );
+  });
+
+  it('pins only hashicorp/aws ~> 5.100 everywhere', () => {
+    for (const dir of all) {
+      const required = dir.terraform.flatMap((block) => (Array.isArray(block['required_providers']) ? block['required_providers'] : []));
+      expect(required, dir.path).not.toHaveLength(0);
+      for (const providers of required) {
+        expect(Object.keys(providers as Block), dir.path).toEqual(['aws']);
+        expect((providers as Block)['aws'], dir.path).toMatchObject({ source: 'hashicorp/aws', version: '~> 5.100' });
+      }
+    }
+  });
+
+  it('commits a CLI config that installs the provider from the filesystem mirror', () => {
+    const config = readFileSync('terraform/.terraformrc', 'utf8');
+    expect(config).toMatch(/filesystem_mirror\s*{\s*path\s*=\s*"\/opt\/tf-plugins"/);
+    expect(config).toMatch(/direct\s*{\s*exclude\s*=\s*\["registry\.terraform\.io\/hashicorp\/\*"\]/);
+  });
+
+  it('is formatted (terraform fmt -check) when terraform is installed', () => {
+    const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+    if (version.error) {
+      console.warn('terraform not installed: fmt check skipped (scripts/terraform-check.sh says so too)');
+      return;
+    }
+    // stdout lists the files fmt would rewrite; stderr may carry CLI-config warnings.
+    const fmt = spawnSync('terraform', ['fmt', '-check', '-recursive', 'terraform'], { encoding: 'utf8' });
+    expect(fmt.stdout).toBe('');
+    expect(fmt.status).toBe(0);
+  });
+});
+
+describe('modules/service', () => {
+  it('starts one task at 08:00 and scales to zero at 20:00, Monday to Friday, Europe/Berlin', () => {
+    const scaleOut = resource(service, 'aws_appautoscaling_scheduled_action.scale_out');
+    const scaleIn = resource(service, 'aws_appautoscaling_scheduled_action.scale_in');
+    expect(resolve(service, scaleOut['schedule'])).toBe('cron(0 8 ? * MON-FRI *)');
+    expect(resolve(service, scaleIn['schedule'])).toBe('cron(0 20 ? * MON-FRI *)');
+    expect(resolve(service, scaleOut['timezone'])).toBe('Europe/Berlin');
+    expect(resolve(service, scaleIn['timezone'])).toBe('Europe/Berlin');
+    expect(nested(scaleOut, 'scalable_target_action')).toMatchObject({ min_capacity: 1 });
+    expect(nested(scaleIn, 'scalable_target_action')).toEqual({ min_capacity: 0, max_capacity: 0 });
+  });
+
+  it('lets the autoscaling target reach zero and leaves desired_count to autoscaling', () => {
+    const target = resource(service, 'aws_appautoscaling_target.service');
+    expect(target).toMatchObject({ min_capacity: 0, scalable_dimension: 'ecs:service:DesiredCount', service_namespace: 'ecs' });
+    const ecsService = resource(service, 'aws_ecs_service.service');
+    expect(ecsService['desired_count']).toBe(0);
+    expect(nested(ecsService, 'lifecycle')['ignore_changes']).toEqual(expect.arrayContaining(['${desired_count}']));
+  });
+
+  it('tracks the ActiveConnections metric of namespace Jessica, dimension service=jessica', () => {
+    const policy = resource(service, 'aws_appautoscaling_policy.active_connections');
+    expect(policy['policy_type']).toBe('TargetTrackingScaling');
+    const metric = nested(nested(policy, 'target_tracking_scaling_policy_configuration'), 'customized_metric_specification');
+    expect(resolve(service, metric['namespace'])).toBe('Jessica');
+    expect(metric['metric_name']).toBe('ActiveConnections');
+    expect(resolve(service, nested(metric, 'dimensions')['value'])).toBe('jessica');
+  });
+
+  it('keeps the last 5 images and scans on push', () => {
+    const policy = flat(resource(service, 'aws_ecr_lifecycle_policy.keep_last_5')['policy']);
+    expect(policy).toMatch(/tagStatus = "any"/);
+    expect(policy).toMatch(/countType = "imageCountMoreThan"/);
+    expect(policy).toMatch(/countNumber = 5\b/);
+    expect(policy).toMatch(/type = "expire"/);
+    expect(nested(resource(service, 'aws_ecr_repository.service'), 'image_scanning_configuration')).toEqual({ scan_on_push: true });
+  });
+
+  it('keeps container logs for 7 days', () => {
+    expect(resolve(service, resource(service, 'aws_cloudwatch_log_group.service')['retention_in_days'])).toBe(7);
+  });
+
+  it('runs 0.5 vCPU / 1 GB on ARM64 Fargate', () => {
+    const task = resource(service, 'aws_ecs_task_definition.service');
+    expect(resolve(service, task['cpu'])).toBe(512);
+    expect(resolve(service, task['memory'])).toBe(1024);
+    expect(task['requires_compatibilities']).toEqual(['FARGATE']);
+    expect(nested(task, 'runtime_platform')).toEqual({ cpu_architecture: 'ARM64', operating_system_family: 'LINUX' });
+  });
+
+  it('probes /health, logs through awslogs with a stream prefix and injects the key from SSM', () => {
+    const containers = flat(resource(service, 'aws_ecs_task_definition.service')['container_definitions']);
+    expect(containers).toMatch(/healthCheck = \{ command = \["CMD", "node", "-e", "fetch\('\$\{local\.health_url\}'\)/);
+    expect(service.locals['health_url']).toBe('http://127.0.0.1:${var.container_port}${var.root_path}/health');
+    expect(resolve(service, '${var.container_port}')).toBe(9020);
+    expect(containers).toMatch(/logDriver = "awslogs"/);
+    expect(containers).toMatch(/awslogs-stream-prefix = var\.name/);
+    expect(containers).toMatch(/secrets = \[for key in sort\(keys\(local\.secrets\)\)/);
+    expect(flat(service.locals['secrets'])).toMatch(/ELEVENLABS_API_KEY = var\.elevenlabs_api_key_parameter_arn/);
+    expect(flat(service.locals['secrets'])).toMatch(/JESSICA_TOKENS = var\.tokens_parameter_arn/);
+  });
+
+  it('stops the container only after the drain deadline, within the Fargate maximum', () => {
+    const formula = /^\$\{min\(120, ceil\(var\.drain_timeout_ms \/ 1000\) \+ (\d+)\)\}$/.exec(String(service.locals['stop_timeout']));
+    expect(formula).not.toBeNull();
+    const drainSeconds = Number(variableDefault(service, 'drain_timeout_ms')) / 1000;
+    expect(drainSeconds).toBe(25);
+    const stopTimeout = Math.min(120, Math.ceil(drainSeconds) + Number(formula?.[1]));
+    // The server needs the drain deadline plus up to 5 s to close its sockets.
+    expect(stopTimeout).toBeGreaterThan(drainSeconds + 5);
+    expect(stopTimeout).toBeLessThanOrEqual(120);
+    expect(flat(resource(service, 'aws_ecs_task_definition.service')['container_definitions'])).toMatch(
+      /stopTimeout = local\.stop_timeout/,
+    );
+  });
+
+  it('sets the environment the server reads', () => {
+    const environment = service.locals['environment'];
+    const text = flat(environment);
+    for (const [name, value] of Object.entries({
+      HOST: '"0.0.0.0"',
+      NODE_ENV: '"production"',
+      ROOT_PATH: 'var.root_path',
+      JESSICA_SETTINGS: '"dynamodb:\\$\\{module.settings_table.name\\}"',
+      JESSICA_ALLOWED_ORIGINS: 'join\\(",", var.allowed_origins\\)',
+      JESSICA_DRAIN_TIMEOUT_MS: 'tostring\\(var.drain_timeout_ms\\)',
+      JESSICA_PUBLIC_URL: 'var.public_url',
+      ELEVENLABS_BASE_URL: 'var.elevenlabs_base_url',
+      LOG_LEVEL: 'var.log_level',
+    })) {
+      expect(text, name).toMatch(new RegExp(`${name} += ${value}`));
+    }
+    expect(variableDefault(service, 'root_path')).toBe('/jessica');
+  });
+
+  it('rolls back failed deployments with the circuit breaker', () => {
+    expect(nested(resource(service, 'aws_ecs_service.service'), 'deployment_circuit_breaker')).toEqual({ enable: true, rollback: true });
+  });
+
+  it('defaults to the cheapest egress that keeps the task unreachable: a public IP, no NAT', () => {
+    expect(variableDefault(service, 'egress')).toBe('public_ip');
+    const network = nested(resource(service, 'aws_ecs_service.service'), 'network_configuration');
+    expect(network['assign_public_ip']).toBe('${!local.private_egress}');
+    expect(service.locals['private_egress']).toBe('${var.egress != "public_ip"}');
+    for (const dir of all) {
+      for (const address of dir.resources.keys()) {
+        if (dir.path !== 'terraform/examples/central-infrastructure') expect(address, dir.path).not.toMatch(/^aws_nat_gateway\./);
+      }
+    }
+  });
+
+  it('admits the container port only from the VPC link, CloudFront origin-facing ranges or the ALB', () => {
+    const sources = [...service.resources]
+      .filter(([address, rule]) => address.startsWith('aws_vpc_security_group_ingress_rule.') && rule['security_group_id'] === '${aws_security_group.task.id}')
+      .map(([, rule]) => rule['referenced_security_group_id'] ?? rule['prefix_list_id']);
+    expect(sources.sort()).toEqual([
+      '${aws_security_group.alb[0].id}',
+      '${data.aws_ec2_managed_prefix_list.cloudfront_origin_facing.id}',
+      '${var.vpc_link_security_group_id}',
+    ]);
+    expect(dataSource(service, 'aws_ec2_managed_prefix_list.cloudfront_origin_facing')['name']).toBe(
+      'com.amazonaws.global.cloudfront.origin-facing',
+    );
+  });
+
+  it('registers SRV records in Cloud Map for the VPC link', () => {
+    const discovery = resource(service, 'aws_service_discovery_service.service');
+    expect(nested(nested(discovery, 'dns_config'), 'dns_records')).toMatchObject({ type: 'SRV' });
+    const dynamicBlocks = resource(service, 'aws_ecs_service.service')['dynamic'] as Block;
+    const registries = nested(dynamicBlocks, 'service_registries');
+    expect(nested(registries, 'content')).toMatchObject({
+      registry_arn: '${aws_service_discovery_service.service[0].arn}',
+      container_port: '${var.container_port}',
+    });
+  });
+
+  it('grants the task role only item access to the settings table', () => {
+    const policy = dataSource(service, 'aws_iam_policy_document.task');
+    const statements = policy['statement'] as Block[];
+    expect(statements).toHaveLength(1);
+    for (const statement of statements) {
+      const actions = statement['actions'] as string[];
+      expect(actions.every((action) => /^dynamodb:[A-Z][A-Za-z]+$/.test(action))).toBe(true);
+      expect(statement['resources']).toEqual(['${module.settings_table.arn}']);
+    }
+    const attachments = [...service.resources].filter(
+      ([address, block]) => address.startsWith('aws_iam_role_policy') && block['role'] === '${aws_iam_role.task.id}',
+    );
+    expect(attachments.map(([address]) => address)).toEqual(['aws_iam_role_policy.task']);
+  });
+});
+
+describe('settings table', () => {
+  it('is keyed by principal, on demand, with point-in-time recovery', () => {
+    const settings = resource(table, 'aws_dynamodb_table.settings');
+    expect(settings).toMatchObject({ hash_key: 'principal', billing_mode: 'PAY_PER_REQUEST' });
+    expect(nested(settings, 'attribute')).toEqual({ name: 'principal', type: 'S' });
+    expect(nested(settings, 'point_in_time_recovery')).toEqual({ enabled: true });
+  });
+});
+
+describe('infrastructure/api-gw-integration.tf', () => {
+  it('routes ANY /jessica/{proxy+} and leaves its target to the switch function', () => {
+    const route = resource(infrastructure, 'aws_apigatewayv2_route.jessica');
+    expect(resolve(infrastructure, route['route_key'])).toBe('ANY /jessica/{proxy+}');
+    expect(nested(route, 'lifecycle')['ignore_changes']).toEqual(['${target}']);
+    expect(route['target']).toBe('integrations/${aws_apigatewayv2_integration.lambda.id}');
+  });
+
+  it('has a Fargate integration through the VPC link and a Lambda integration with payload 2.0', () => {
+    expect(resource(infrastructure, 'aws_apigatewayv2_integration.fargate')).toMatchObject({
+      integration_type: 'HTTP_PROXY',
+      connection_type: 'VPC_LINK',
+      integration_uri: '${module.service.integration_uri}',
+    });
+    expect(resource(infrastructure, 'aws_apigatewayv2_integration.lambda')).toMatchObject({
+      integration_type: 'AWS_PROXY',
+      payload_format_version: '2.0',
+    });
+  });
+
+  it('looks the serverless.yml functions up by name', () => {
+    expect(infrastructure.locals['lambda_function_names']).toEqual({
+      http: '${var.name}-${var.stage}-http',
+      stream: '${var.name}-${var.stage}-stream',
+      switch: '${var.name}-${var.stage}-switch',
+    });
+    expect(dataSource(infrastructure, 'aws_lambda_function.switch')['function_name']).toBe('${local.lambda_function_names.switch}');
+  });
+
+  it('switches to Lambda before scale-in and to Fargate after scale-out, in the same time zone', () => {
+    const toLambda = resource(infrastructure, 'aws_scheduler_schedule.switch_to_lambda');
+    const toFargate = resource(infrastructure, 'aws_scheduler_schedule.switch_to_fargate');
+    const scaleIn = cronTime(String(variableDefault(infrastructure, 'scale_in_cron')));
+    const scaleOut = cronTime(String(variableDefault(infrastructure, 'scale_out_cron')));
+    const lambdaAt = cronTime(String(resolve(infrastructure, toLambda['schedule_expression'])));
+    const fargateAt = cronTime(String(resolve(infrastructure, toFargate['schedule_expression'])));
+    expect(lambdaAt.minutes).toBeLessThan(scaleIn.minutes);
+    expect(fargateAt.minutes).toBeGreaterThan(scaleOut.minutes);
+    expect([lambdaAt.days, fargateAt.days]).toEqual([scaleIn.days, scaleOut.days]);
+    expect(resolve(infrastructure, toLambda['schedule_expression_timezone'])).toBe('Europe/Berlin');
+    expect(nested(toLambda, 'target')['arn']).toBe('${data.aws_lambda_function.switch.arn}');
+    // The root's schedule defaults match the module's.
+    expect(variableDefault(infrastructure, 'scale_in_cron')).toBe(variableDefault(service, 'scale_in_cron'));
+    expect(variableDefault(infrastructure, 'scale_out_cron')).toBe(variableDefault(service, 'scale_out_cron'));
+    expect(variableDefault(infrastructure, 'timezone')).toBe(variableDefault(service, 'timezone'));
+  });
+
+  it('sends the switch function the actions it understands, with its ECS event rules left to serverless.yml', () => {
+    const input = (address: string): unknown => nested(resource(infrastructure, address), 'target')['input'];
+    expect(input('aws_scheduler_schedule.switch_to_lambda')).toBe('${jsonencode({ action = "to-lambda" })}');
+    expect(input('aws_scheduler_schedule.switch_to_fargate')).toBe('${jsonencode({ action = "auto" })}');
+    const serverless = readFileSync('serverless.yml', 'utf8');
+    expect(serverless).toMatch(/detail-type: \[ECS Task State Change\]/);
+    expect([...infrastructure.resources.keys()].filter((address) => address.startsWith('aws_cloudwatch_event_rule.'))).toEqual([]);
+    expect(resource(infrastructure, 'aws_lambda_permission.http_from_api')['principal']).toBe('apigateway.amazonaws.com');
+  });
+
+  it('tells the page where the API and the WebSocket live under /jessica', () => {
+    const config = (infrastructure.modules.get('site')?.['page_config'] ?? {}) as Record<string, unknown>;
+    const resolved = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, resolve(infrastructure, value)]));
+    expect(resolved).toEqual({ apiBase: '/jessica/api/v1', wsUrl: '/jessica/ws', healthUrl: '/jessica/health', requiresAuth: true });
+  });
+
+  it('offers an optional JWT authorizer, off by default', () => {
+    expect(variableDefault(infrastructure, 'jwt_authorizer')).toBeNull();
+    expect(resource(infrastructure, 'aws_apigatewayv2_authorizer.jwt')['authorizer_type']).toBe('JWT');
+  });
+});
+
+describe('infrastructure monitoring and deploy', () => {
+  it('alarms on 5xx, upstream errors and a missing task during active hours', () => {
+    expect(resource(infrastructure, 'aws_cloudwatch_metric_alarm.api_5xx')).toMatchObject({ namespace: 'AWS/ApiGateway', metric_name: '5xx' });
+    expect(resource(infrastructure, 'aws_cloudwatch_metric_alarm.upstream_errors')['metric_name']).toBe('UpstreamErrors');
+    const noTask = resource(infrastructure, 'aws_cloudwatch_metric_alarm.no_healthy_task');
+    expect(noTask).toMatchObject({ metric_name: 'ActiveConnections', statistic: 'SampleCount', treat_missing_data: 'breaching' });
+    expect(resource(infrastructure, 'aws_scheduler_schedule.alarm_window')['for_each']).toBe('${local.alarm_window}');
+  });
+
+  it('has a dashboard with the gateway, WebSocket connections and time to first audio', () => {
+    const widgets = JSON.stringify(infrastructure.locals['dashboard_widgets']);
+    expect(widgets).toMatch(/"AWS\/ApiGateway","Count"/);
+    expect(widgets).toMatch(/"ActiveConnections"/);
+    expect(widgets).toMatch(/"TimeToFirstAudio"/);
+  });
+
+  it('alerts on the monthly budget', () => {
+    const budget = resource(infrastructure, 'aws_budgets_budget.monthly');
+    expect(budget).toMatchObject({ budget_type: 'COST', time_unit: 'MONTHLY' });
+    expect(variableDefault(infrastructure, 'monthly_budget_usd')).toBe(15);
+  });
+
+  it('trusts one repository environment through GitHub OIDC', () => {
+    const trust = dataSource(infrastructure, 'aws_iam_policy_document.deploy_trust');
+    const conditions = flat(JSON.stringify(trust['statement']));
+    expect(conditions).toMatch(/token\.actions\.githubusercontent\.com:aud/);
+    expect(conditions).toMatch(/repo:\$\{var\.github_repository\}:environment:\$\{var\.github_environment\}/);
+  });
+});
+
+describe('modules/static-site', () => {
+  it('serves a private bucket through Origin Access Control', () => {
+    expect(resource(site, 'aws_s3_bucket_public_access_block.site')).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(resource(site, 'aws_cloudfront_origin_access_control.site')).toMatchObject({
+      origin_access_control_origin_type: 's3',
+      signing_behavior: 'always',
+    });
+  });
+
+  it('uses the ACM certificate over SNI, security headers, an SPA fallback and Route 53 aliases', () => {
+    const distribution = resource(site, 'aws_cloudfront_distribution.site');
+    expect(nested(distribution, 'viewer_certificate')).toMatchObject({ acm_certificate_arn: '${var.certificate_arn}', ssl_support_method: 'sni-only' });
+    const page = nested(distribution, 'default_cache_behavior');
+    expect(page['response_headers_policy_id']).toBe('${aws_cloudfront_response_headers_policy.security.id}');
+    expect(nested(page, 'function_association')).toMatchObject({ event_type: 'viewer-request' });
+    expect(distribution).not.toHaveProperty('custom_error_response');
+    expect(resource(site, 'aws_route53_record.site')['for_each']).toBe('${toset(["A", "AAAA"])}');
+  });
+
+  it('exposes what the deploy workflow needs', async () => {
+    const outputs = readFileSync('terraform/modules/static-site/outputs.tf', 'utf8');
+    for (const name of ['bucket_name', 'distribution_id', 'bucket_arn', 'distribution_arn']) expect(outputs).toMatch(new RegExp(`output "${name}"`));
+  });
+});
+
+describe('every Terraform directory', () => {
+  const openToTheWorld = (block: Block): boolean =>
+    ['cidr_ipv4', 'cidr_ipv6', 'cidr_blocks', 'ipv6_cidr_blocks'].some((key) => {
+      const value = block[key];
+      return [value].flat().some((cidr) => cidr === '0.0.0.0/0' || cidr === '::/0');
+    });
+
+  it('opens no security group ingress to the internet', () => {
+    for (const dir of all) {
+      for (const { address, block } of walkBlocks(dir)) {
+        const isIngress =
+          address.startsWith('aws_vpc_security_group_ingress_rule.') ||
+          /^aws_security_group\.[^.]+\.ingress$/.test(address) ||
+          (address.startsWith('aws_security_group_rule.') && block['type'] === 'ingress');
+        if (isIngress) expect(openToTheWorld(block), `${dir.path} ${address}`).toBe(false);
+      }
+    }
+  });
+
+  it('grants no "*" action in any IAM policy', () => {
+    for (const dir of all) {
+      for (const { address, block } of walkBlocks(dir)) {
+        if (!address.startsWith('data.aws_iam_policy_document.')) continue;
+        for (const action of [block['actions']].flat()) expect(action, `${dir.path} ${address}`).not.toBe('*');
+      }
+      for (const [address, block] of dir.resources) {
+        if (!address.startsWith('aws_iam_role_policy.')) continue;
+        expect(flat(block['policy']), `${dir.path} ${address}`).not.toMatch(/Action\s*=\s*"\*"/);
+      }
+    }
+  });
+});
