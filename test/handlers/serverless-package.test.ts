@@ -1,0 +1,207 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** A minified handler bundle may not exceed this. */
+const BUNDLE_BUDGET_BYTES = 1024 * 1024;
+const FUNCTIONS = ['http', 'stream', 'switch'] as const;
+const canPackage = existsSync('node_modules/.bin/sls') && existsSync('scripts/sls-package.sh');
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The files of a zip archive, from its central directory. */
+function unzip(path: string): Map<string, Buffer> {
+  const zip = readFileSync(path);
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const entries = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const files = new Map<string, Buffer>();
+  for (let index = 0; index < entries; index += 1) {
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(dataStart, dataStart + compressedSize);
+    files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + skip;
+  }
+  return files;
+}
+
+describe.skipIf(!canPackage)('npx sls package (osls + serverless-esbuild, offline, no credentials)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'jessica-sls-'));
+  let resources: Record<string, Resource>;
+  let outputs: Record<string, unknown>;
+  const bundles = new Map<string, Buffer>();
+
+  beforeAll(() => {
+    const run = spawnSync('sh', ['scripts/sls-package.sh', '--package', out], { encoding: 'utf8', timeout: 180_000 });
+    if (run.status !== 0) throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+      Resources: Record<string, Resource>;
+      Outputs: Record<string, unknown>;
+    };
+    resources = template.Resources;
+    outputs = template.Outputs;
+    for (const name of FUNCTIONS) {
+      for (const [file, content] of unzip(join(out, `${name}.zip`))) bundles.set(`${name}:${file}`, content);
+    }
+  }, 200_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const fn = (name: string) => resources[`${name[0]?.toUpperCase()}${name.slice(1)}LambdaFunction`]?.Properties ?? {};
+
+  it('builds every function for Node.js 22 on arm64 as an ESM handler', () => {
+    for (const name of FUNCTIONS) {
+      expect(fn(name)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: `handlers/${name}.handler` });
+    }
+  });
+
+  it('packages each function alone, as one minified .mjs bundle within budget', () => {
+    const sizes: Record<string, number> = {};
+    for (const name of FUNCTIONS) {
+      const files = [...bundles.keys()].filter((key) => key.startsWith(`${name}:`)).map((key) => key.slice(name.length + 1));
+      expect(files).toEqual([`handlers/${name}.mjs`]);
+      const bundle = bundles.get(`${name}:handlers/${name}.mjs`) ?? Buffer.alloc(0);
+      sizes[name] = bundle.length;
+      expect(bundle.length).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      // Minified: few, long lines.
+      expect(bundle.length / bundle.toString('utf8').split('\n').length).toBeGreaterThan(500);
+    }
+    console.info(`handler bundles (bytes): ${JSON.stringify(sizes)}`);
+  });
+
+  it('routes ANY /jessica/{proxy+} and GET /jessica/health to the http function with payload 2.0', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties['RouteKey']);
+    expect(routes.sort()).toEqual(['ANY /jessica/{proxy+}', 'GET /jessica/health']);
+    const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, integration]) => integration.Properties);
+    expect(integrations).toEqual([
+      expect.objectContaining({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': ['HttpLambdaFunction', 'Arn'] } }),
+    ]);
+  });
+
+  it('gives the stream function a Function URL in RESPONSE_STREAM mode', () => {
+    const urls = ofType('AWS::Lambda::Url').map(([, url]) => url.Properties);
+    expect(urls).toEqual([expect.objectContaining({ InvokeMode: 'RESPONSE_STREAM', TargetFunctionArn: { 'Fn::GetAtt': ['StreamLambdaFunction', 'Arn'] } })]);
+  });
+
+  it('keeps logs for 7 days', () => {
+    const groups = ofType('AWS::Logs::LogGroup').map(([, group]) => group.Properties);
+    expect(groups).toHaveLength(FUNCTIONS.length);
+    for (const group of groups) expect(group['RetentionInDays']).toBe(7);
+  });
+
+  it('configures the core by parameter names, never by secret values', () => {
+    for (const name of ['http', 'stream']) {
+      const variables = (fn(name)['Environment'] as { Variables: Record<string, string> }).Variables;
+      expect(variables).toMatchObject({
+        ROOT_PATH: '/jessica',
+        JESSICA_SETTINGS: 'dynamodb:jessica-dev-settings',
+        ELEVENLABS_API_KEY_PARAM: '/jessica/dev/elevenlabs-api-key',
+        JESSICA_TOKENS_PARAM: '/jessica/dev/tokens',
+        JESSICA_VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      });
+      expect(variables).not.toHaveProperty('ELEVENLABS_API_KEY');
+      expect(variables).not.toHaveProperty('JESSICA_TOKENS');
+    }
+    expect(Object.keys((fn('switch')['Environment'] as { Variables: Record<string, string> }).Variables)).toEqual(
+      expect.arrayContaining(['JESSICA_API_ID', 'JESSICA_ROUTE_ID', 'JESSICA_FARGATE_INTEGRATION_ID', 'JESSICA_LAMBDA_INTEGRATION_ID', 'JESSICA_ECS_CLUSTER', 'JESSICA_ECS_SERVICE']),
+    );
+  });
+
+  it('triggers the switch on ECS task, service and deployment events of the one service', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties as { EventPattern: Record<string, unknown>; Targets: { Arn: unknown }[] });
+    expect(rules.map((rule) => rule.EventPattern['detail-type']).flat().sort()).toEqual(['ECS Deployment State Change', 'ECS Service Action', 'ECS Task State Change']);
+    for (const rule of rules) {
+      expect(rule.EventPattern['source']).toEqual(['aws.ecs']);
+      expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['SwitchLambdaFunction', 'Arn'] } })]);
+    }
+  });
+
+  it('grants no IAM statement Resource "*" where a narrower resource exists', () => {
+    const statements = ofType('AWS::IAM::Role').flatMap(([, role]) =>
+      ((role.Properties['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement),
+    );
+    expect(statements.length).toBeGreaterThan(5);
+    for (const statement of statements) {
+      const resources = [statement.Resource].flat();
+      if (!resources.includes('*')) continue;
+      // ecs:ListTasks authorises against container instances, which Fargate lacks; it is scoped by cluster instead.
+      expect(statement.Action).toEqual(['ecs:ListTasks']);
+      expect(statement.Condition?.['ArnEquals']?.['ecs:cluster']).toBeDefined();
+    }
+  });
+
+  it('gives each role only its own function\'s permissions', () => {
+    const actionsOf = (roleId: string) =>
+      ((resources[roleId]?.Properties['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[])
+        .flatMap((policy) => policy.PolicyDocument.Statement)
+        .flatMap((statement) => [statement.Action].flat());
+    expect(actionsOf('IamRoleLambdaExecution')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ssm:GetParameters']));
+    expect(actionsOf('IamRoleLambdaExecution').filter((action) => /^(ecs|apigateway):/.test(action))).toEqual([]);
+    expect(actionsOf('SwitchRole')).toEqual(expect.arrayContaining(['apigateway:GET', 'apigateway:PATCH', 'ecs:DescribeServices', 'ecs:DescribeTasks', 'ecs:ListTasks']));
+    expect(actionsOf('SwitchRole').filter((action) => /^(dynamodb|ssm):/.test(action))).toEqual([]);
+    expect(fn('switch')['Role']).toEqual({ 'Fn::GetAtt': ['SwitchRole', 'Arn'] });
+  });
+
+  it('exports the ARNs Terraform wires to the gateway and the schedules', () => {
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['HttpFunctionArn', 'SwitchFunctionArn', 'StreamLambdaFunctionUrl']));
+  });
+
+  it('answers /health from the packaged http bundle in plain Node', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jessica-bundle-'));
+    try {
+      writeFileSync(join(dir, 'http.mjs'), bundles.get('http:handlers/http.mjs') ?? '');
+      const variables = (fn('http')['Environment'] as { Variables: Record<string, string> }).Variables;
+      const script = `
+        const { handler } = await import(${JSON.stringify(join(dir, 'http.mjs'))});
+        const event = JSON.parse(process.env.EVENT);
+        const result = await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-dev-http' });
+        process.stdout.write('\\n' + JSON.stringify(result));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          PATH: process.env['PATH'],
+          ...variables,
+          JESSICA_SETTINGS: 'memory:',
+          ELEVENLABS_API_KEY_PARAM: '',
+          JESSICA_TOKENS_PARAM: '',
+          JESSICA_ALLOW_ANONYMOUS: 'true',
+          LOG_LEVEL: 'silent',
+          EVENT: readFileSync('test/handlers/events/http-api-v2.json', 'utf8'),
+        },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { statusCode: number; body: string };
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toEqual({ status: 'degraded', version: variables['JESSICA_VERSION'], target: 'lambda', upstream: { configured: false } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+if (!canPackage) {
+  describe('npx sls package', () => {
+    it.skip('needs osls (node_modules/.bin/sls) and scripts/sls-package.sh; run npm ci first', () => undefined);
+  });
+}
