@@ -1,6 +1,6 @@
 # Jessica's live server on ECS Fargate: image registry, task, service, schedule and scaling,
 # network access, IAM and the settings table. Ingress for WebSockets (CloudFront origin record
-# or internal ALB) lives in ingress.tf. The design and its costs: docs/architecture-infrastructure.md.
+# or internal ALB) lives in ingress.tf. The design and its costs: docs/architecture.md (Deployment on AWS).
 
 terraform {
   required_version = ">= 1.9"
