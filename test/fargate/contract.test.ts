@@ -10,7 +10,7 @@ restContract('the live server (REST contract)', async () => {
     fake: stack.fake,
     token: TOKEN,
     async send(method, path, init = {}) {
-      const response = await fetch(stack.url(path), { method, headers: init.headers ?? {}, ...(init.body === undefined ? {} : { body: init.body }) });
+      const response = await fetch(stack.url(path), { method, headers: init.headers ?? {}, ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : Buffer.from(init.body) }) });
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => (headers[name] = value));
       return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };

@@ -16,16 +16,33 @@ export interface OpenPage {
   page: Page;
   /** Uncaught errors thrown in the page; a test expects none. */
   errors: Error[];
+  /** JSON text frames on the page's WebSockets, parsed, watched from outside the page. */
+  frames: { sent: Frame[]; received: Frame[] };
   close(): Promise<void>;
 }
+
+export type Frame = Record<string, unknown> & { type?: string };
 
 export async function openPage(browser: Browser, url: string | undefined, options: BrowserContextOptions = {}): Promise<OpenPage> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const errors: Error[] = [];
   page.on('pageerror', (error) => errors.push(error));
+  const frames: OpenPage['frames'] = { sent: [], received: [] };
+  const record = (into: Frame[]) => ({ payload }: { payload: string | Buffer }) => {
+    if (typeof payload !== 'string') return;
+    try {
+      into.push(JSON.parse(payload) as Frame);
+    } catch {
+      // Not JSON: nothing a test asks about.
+    }
+  };
+  page.on('websocket', (socket) => {
+    socket.on('framesent', record(frames.sent));
+    socket.on('framereceived', record(frames.received));
+  });
   if (url) await page.goto(url);
-  return { page, errors, close: () => context.close() };
+  return { page, errors, frames, close: () => context.close() };
 }
 
 /** What the page reports about itself through window.__jessica. */
@@ -50,12 +67,27 @@ export function report(page: Page): Promise<PageReport> {
   });
 }
 
-export async function waitForState(page: Page, state: string, timeout = 10_000): Promise<void> {
+export async function waitForState(page: Page, state: string, timeout = 15_000): Promise<void> {
   await page.waitForFunction((wanted) => (window as unknown as { __jessica?: { state: string } }).__jessica?.state === wanted, state, { timeout });
 }
 
 export async function waitForPlayed(page: Page, id: string, timeout = 15_000): Promise<void> {
   await page.waitForFunction((wanted) => (window as unknown as { __jessica: { playedIds: string[] } }).__jessica.playedIds.includes(wanted), id, { timeout });
+}
+
+/**
+ * Evaluates an expression in the page without the user gesture Playwright's own `evaluate` and
+ * locators carry, so looking does not lift the autoplay policy.
+ */
+export async function evaluateWithoutGesture<T>(page: Page, expression: string): Promise<T> {
+  const session = await page.context().newCDPSession(page);
+  try {
+    const { result, exceptionDetails } = await session.send('Runtime.evaluate', { expression, returnByValue: true, userGesture: false });
+    if (exceptionDetails) throw new Error(`evaluating ${expression} failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+    return result.value as T;
+  } finally {
+    await session.detach().catch(() => undefined);
+  }
 }
 
 /** The bytes the page kept for an utterance, fetched the way a person gets them: its Download button. */

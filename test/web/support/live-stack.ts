@@ -11,26 +11,36 @@ export interface LiveStack {
   played: string[];
   /** How many times the server was asked to stop (a `stop` frame or POST /stop). */
   stops(): number;
+  /** How many pages listen for `principal` (`local` without tokens), as the hub counts them. */
+  listeners(principal?: string): Promise<number>;
+  /** POST /speak, with the stack's token when it has one; resolves with the utterance id. */
   speak(text: string): Promise<string>;
   /** Closes the server and starts a new one on the same port, as a redeploy would. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startLiveStack(): Promise<LiveStack> {
+export interface LiveStackOptions {
+  /** Extra server environment, e.g. `JESSICA_TOKENS`. */
+  env?: Record<string, string>;
+  /** The token the stack's own API calls send. */
+  token?: string;
+}
+
+export async function startLiveStack(options: LiveStackOptions = {}): Promise<LiveStack> {
   const fake = await startFakeElevenLabs();
   const played: string[] = [];
   let stops = 0;
   const start = async (port: number): Promise<RunningServer> => {
     const server = await startServer({
-      env: { ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: fake.apiKey, PORT: String(port), JESSICA_SETTINGS: 'memory:', LOG_LEVEL: 'silent' },
+      env: { ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: fake.apiKey, PORT: String(port), JESSICA_SETTINGS: 'memory:', LOG_LEVEL: 'silent', ...options.env },
     });
     // Observes the page's `played` acknowledgements without changing what the hub does with them.
     const hub = server.hub;
     const acknowledge = hub.played.bind(hub);
-    hub.played = (id: string) => {
+    hub.played = (id: string, principal?: string) => {
       played.push(id);
-      acknowledge(id);
+      acknowledge(id, principal);
     };
     const stop = hub.stop.bind(hub);
     hub.stop = (principal: string) => {
@@ -45,10 +55,11 @@ export async function startLiveStack(): Promise<LiveStack> {
     played,
     stops: () => stops,
     pageUrl: () => `${stack.server.url}${stack.server.rootPath}/`,
+    listeners: (principal = 'local') => stack.server.hub.listenerCount(principal),
     async speak(text) {
       const response = await fetch(`${stack.server.url}${stack.server.rootPath}/api/v1/speak`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) },
         body: JSON.stringify({ text }),
       });
       const body = (await response.json()) as { utterance_id?: string };
