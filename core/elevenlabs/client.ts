@@ -49,6 +49,8 @@ export class ElevenLabsClient implements TtsProvider {
         controller.abort();
         throw new UpstreamError('upstream_error', 'ElevenLabs answered without audio.', { upstreamStatus: response.status, retryable: false });
       }
+      // Free the slot on abort even if the caller never starts reading the chunks.
+      controller.signal.addEventListener('abort', release, { once: true });
       return {
         requestId: response.headers.get('request-id') ?? undefined,
         contentType: response.headers.get('content-type') ?? 'application/octet-stream',
@@ -104,12 +106,21 @@ export class ElevenLabsClient implements TtsProvider {
 
   async #json(path: string, signal?: AbortSignal): Promise<unknown> {
     const { response, controller } = await this.#fetchWithRetries(path, { method: 'GET' }, signal);
+    // The deadline covers the body too: headers followed by a stalled body must not hang the caller.
+    const timer = setTimeout(() => controller.abort(TIMEOUT), this.#options.timeoutMs);
     try {
       return await response.json();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      if (controller.signal.reason === TIMEOUT) {
+        throw new UpstreamError('upstream_timeout', `ElevenLabs did not finish answering within ${this.#options.timeoutMs} ms.`, {
+          upstreamStatus: response.status,
+          retryable: false,
+        });
+      }
       throw new UpstreamError('upstream_error', 'ElevenLabs sent a response that is not JSON.', { upstreamStatus: response.status, retryable: false, cause: error });
     } finally {
+      clearTimeout(timer);
       controller.abort();
     }
   }
@@ -183,15 +194,15 @@ export class ElevenLabsClient implements TtsProvider {
   async *#readChunks(body: ReadableStream<Uint8Array>, controller: AbortController, release: () => void): AsyncGenerator<Uint8Array> {
     const reader = body.getReader();
     const { timeoutMs } = this.#options;
-    // A consumer that is aborted while suspended never resumes this generator: free the slot anyway.
-    controller.signal.addEventListener('abort', release, { once: true });
     try {
       for (;;) {
         let timer: NodeJS.Timeout | undefined;
         const idle = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            controller.abort(TIMEOUT);
+            // Reject before aborting: the abort also rejects the pending read, and the race must
+            // settle with the timeout, not with the read's AbortError (which reads as upstream_error).
             reject(new UpstreamError('upstream_timeout', `ElevenLabs stopped sending audio for ${timeoutMs} ms.`, { upstreamStatus: 200, retryable: false }));
+            controller.abort(TIMEOUT);
           }, timeoutMs);
         });
         let result: ReadableStreamReadResult<Uint8Array>;

@@ -11,8 +11,9 @@ export class MemorySettingsStore implements SettingsStore {
   }
 
   async update(principal: string, change: (current: Settings | undefined) => Settings): Promise<Settings> {
-    // Synchronous read-modify-write: no other update can interleave.
-    const next = change(await this.get(principal));
+    // Synchronous read-modify-write (no await before the set): no other update can interleave.
+    const current = this.#settings.get(principal);
+    const next = change(current === undefined ? undefined : structuredClone(current));
     this.#settings.set(principal, structuredClone(next));
     return structuredClone(next);
   }

@@ -13,16 +13,16 @@ export function toSpeakableText(input: string): string {
   text = text.replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1'); // images → alt text
   text = text.replace(/\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)/g, '$1'); // links → their text
   text = text.replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1'); // reference links
-  text = text.replace(/^\s*\[[^\]]+\]:\s*\S+.*$/gm, ''); // link definitions
+  text = text.replace(/^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$/gm, ''); // link definitions
   text = text.replace(/\bhttps?:\/\/[^\s<>()]+[^\s<>().,;:!?'"]/gi, (url) => `a link to ${hostOf(url)}`);
   text = text.replace(/\bwww\.[^\s<>()]+[^\s<>().,;:!?'"]/gi, (url) => `a link to ${hostOf(`http://${url}`)}`);
   text = text.replace(/`{1,2}([^`\n]+)`{1,2}/g, '$1'); // inline code
-  text = text.replace(/^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/gm, (_m, heading: string) => endSentence(heading)); // headings
-  text = text.replace(/^\s{0,3}>\s?/gm, ''); // block quotes
-  text = text.replace(/^\s*([-*_])(\s*\1){2,}\s*$/gm, ''); // horizontal rules
-  text = text.replace(/^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$/gm, ''); // table separators
-  text = text.replace(/^\s*\|(.*)\|\s*$/gm, (_m, row: string) => endSentence(row.split('|').map((cell) => cell.trim()).filter(Boolean).join(', ')));
-  text = text.replace(/^\s*(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?(.*)$/gm, (_m, item: string) => endSentence(item)); // list items
+  text = text.replace(/^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$/gm, (_m, heading: string) => endSentence(heading)); // headings
+  text = text.replace(/^[ \t]{0,3}>[ \t]?/gm, ''); // block quotes
+  text = text.replace(/^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$/gm, ''); // horizontal rules
+  text = text.replace(/^[ \t]*\|?([ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$/gm, ''); // table separators
+  text = text.replace(/^[ \t]*\|(.*)\|[ \t]*$/gm, (_m, row: string) => endSentence(row.split('|').map((cell) => cell.trim()).filter(Boolean).join(', ')));
+  text = text.replace(/^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(.*)$/gm, (_m, item: string) => endSentence(item)); // list items
   text = text.replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2'); // bold
   text = text.replace(/(^|[^\w*])[*_](?=\S)([^*_\n]*?\S)[*_](?=[^\w*]|$)/g, '$1$2'); // italics
   text = text.replace(/~~(?=\S)([\s\S]*?\S)~~/g, '$1'); // strikethrough

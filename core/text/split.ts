@@ -21,7 +21,7 @@ export function splitText(text: string, limit: number): string[] {
   return parts;
 }
 
-const SENTENCE_END = /(?<=[.!?…。！？])["'”’)\]]*\s+/u;
+const SENTENCE_END = /(?<=[.!?…。！？]["'”’)\]]*)\s+/u;
 const CLAUSE_END = /(?<=[,;:—–])\s+/u;
 
 /** Yields pieces no longer than `limit`, broken at the gentlest boundary that fits. */

@@ -1,0 +1,111 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../core/catalog.js';
+import type { TtsProvider, UpstreamAudio } from '../../core/ports.js';
+import type { Model, Voice } from '../../core/types.js';
+import { startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
+import { clientFor, GEORGE_ID, JESSICA_ID, RACHEL_ID, rejectionOf } from './support/fakes.js';
+
+let fake: FakeElevenLabs;
+
+beforeAll(async () => {
+  fake = await startFakeElevenLabs();
+});
+afterEach(() => fake.reset());
+afterAll(() => fake.close());
+
+const voiceListings = () => fake.requests.filter((request) => request.path === '/v2/voices').length;
+const modelListings = () => fake.requests.filter((request) => request.path === '/v1/models').length;
+
+describe('Catalog', () => {
+  it('fetches the voices once however many callers ask at the same moment', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    const lists = await Promise.all(Array.from({ length: 5 }, () => catalog.voices()));
+    expect(new Set(lists.map((list) => list.length)).size).toBe(1);
+    expect(voiceListings()).toBe(1);
+  });
+
+  it('keeps lists for the TTL, then fetches again', async () => {
+    let now = 1_000;
+    const catalog = new Catalog(clientFor(fake), 100, () => now);
+    await catalog.voices();
+    await catalog.models();
+    now += 99;
+    await catalog.voices();
+    await catalog.models();
+    expect([voiceListings(), modelListings()]).toEqual([1, 1]);
+    now += 1;
+    await catalog.voices();
+    await catalog.models();
+    expect([voiceListings(), modelListings()]).toEqual([2, 2]);
+  });
+
+  it('does not keep a failed fetch', async () => {
+    fake.inject({ kind: 'invalid_key' }, { path: /^\/v2\/voices$/, times: 1 });
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    expect(await rejectionOf(catalog.voices())).toMatchObject({ code: 'upstream_auth_failed' });
+    expect((await catalog.voices()).length).toBeGreaterThan(0);
+    expect(voiceListings()).toBe(2);
+  });
+
+  it('searches names, categories and labels, ignoring case and surrounding space', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    expect((await catalog.voices('  GEORGE ')).map((voice) => voice.voice_id)).toEqual([GEORGE_ID]);
+    const british = await catalog.voices('British');
+    expect(british.length).toBeGreaterThan(1);
+    expect(british.every((voice) => voice.labels['accent'] === 'british')).toBe(true);
+    expect((await catalog.voices('cloned')).map((voice) => voice.category)).toEqual(['cloned']);
+    expect(await catalog.voices('   ')).toHaveLength((await catalog.voices()).length);
+    expect(voiceListings()).toBe(1);
+  });
+
+  it('resolves a voice by id, or by name in any case', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    expect((await catalog.resolveVoice(JESSICA_ID)).name).toBe('Jessica');
+    expect((await catalog.resolveVoice('jessica')).voice_id).toBe(JESSICA_ID);
+    expect((await catalog.resolveVoice(' GEORGE ')).voice_id).toBe(GEORGE_ID);
+    expect((await catalog.resolveVoice('my narrator')).category).toBe('cloned');
+  });
+
+  it('resolves a library voice by id once, then remembers it', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    expect((await catalog.resolveVoice(RACHEL_ID)).name).toBe('Rachel');
+    expect((await catalog.resolveVoice(RACHEL_ID)).name).toBe('Rachel');
+    expect(fake.requests.filter((request) => request.path === `/v1/voices/${RACHEL_ID}`)).toHaveLength(1);
+  });
+
+  it('answers unknown_voice for a name or id nobody has', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    for (const reference of ['Nobody', 'NoSuchVoice000000000']) {
+      expect(await rejectionOf(catalog.resolveVoice(reference))).toMatchObject({ code: 'unknown_voice', status: 400 });
+    }
+  });
+
+  it('resolves a model by id in any case, TTS-capable models only', async () => {
+    const catalog = new Catalog(clientFor(fake), 60_000);
+    expect((await catalog.resolveModel(' ELEVEN_V3 ')).model_id).toBe('eleven_v3');
+    for (const reference of ['eleven_multilingual_sts_v2', 'gpt-4']) {
+      expect(await rejectionOf(catalog.resolveModel(reference))).toMatchObject({ code: 'unknown_model', status: 400 });
+    }
+  });
+
+  it('resolves a voice by the name before its description', async () => {
+    const voices: Voice[] = [
+      { voice_id: 'a'.repeat(20), name: 'Alice - calm narrator', category: 'professional', labels: {}, preview_url: null },
+      { voice_id: 'b'.repeat(20), name: 'Bob (deep)', category: 'professional', labels: {}, preview_url: null },
+    ];
+    const catalog = new Catalog(listingOnly(voices, []), 60_000);
+    expect((await catalog.resolveVoice('alice')).voice_id).toBe('a'.repeat(20));
+    expect((await catalog.resolveVoice('BOB')).voice_id).toBe('b'.repeat(20));
+  });
+});
+
+/** A provider with fixed lists that cannot synthesise: enough for lookups by name. */
+function listingOnly(voices: Voice[], models: Model[]): TtsProvider {
+  return {
+    stream: (): Promise<UpstreamAudio> => Promise.reject(new Error('not used')),
+    listVoices: async () => voices,
+    getVoice: async () => undefined,
+    listModels: async () => models,
+    getUsage: () => Promise.reject(new Error('not used')),
+  };
+}
