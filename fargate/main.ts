@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/index.js';
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startServer, type StartOptions } from './server.js';
 
@@ -41,6 +42,6 @@ async function awsAdapters(env: NodeJS.ProcessEnv): Promise<Pick<StartOptions, '
 }
 
 const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(entry).href) {
+if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
   void main();
 }
