@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -8,12 +9,14 @@ import {
   LiveHub,
   loadConfig,
   packageVersion,
+  SECURITY_HEADERS,
   sleep,
   type Config,
   type Jessica,
   type SettingsStore,
+  type SpeechPlan,
 } from '../core/index.js';
-import { createApp } from './app.js';
+import { createRequestListener } from './app.js';
 import { createLogger, EmfMetrics, loggerPort } from './observability.js';
 import { attachLiveSockets } from './ws.js';
 
@@ -55,6 +58,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     config.elevenLabsApiKey ??
     (config.elevenLabsApiKeyParam && options.readSecret ? await options.readSecret(config.elevenLabsApiKeyParam) : undefined);
 
+  // JESSICA_PUBSUB: several tasks share listeners and the upstream limit through Redis (fargate/pubsub/README.md).
+  const shared = config.pubsubUrl
+    ? (await import('./pubsub/index.js')).createSharedLive({
+        url: config.pubsubUrl,
+        env: options.env,
+        upstreamConcurrency: config.upstreamConcurrency,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+        logger,
+      })
+    : undefined;
   let hub!: LiveHub;
   const jessica = composeJessica({
     config,
@@ -63,17 +76,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     apiKey,
     ...(options.remoteSettingsStore ? { remoteSettingsStore: options.remoteSettingsStore } : {}),
+    ...(shared ? { limiter: shared.limiter } : {}),
     live: (speech) => {
-      hub = new LiveHub({ audio: (plan, signal) => speech.audio(plan, signal), maxBufferedBytes: MAX_LISTENER_BUFFER, logger, metrics });
-      return hub;
+      const hubOptions = { audio: (plan: SpeechPlan, signal: AbortSignal) => speech.audio(plan, signal), maxBufferedBytes: MAX_LISTENER_BUFFER, logger, metrics };
+      if (!shared) return (hub = new LiveHub(hubOptions));
+      const wired = shared.live(hubOptions);
+      hub = wired.hub;
+      return wired.channel;
     },
   });
 
   const api = createApiHandler({ jessica, config, logger });
-  const app = createApp({ config, api, logger, webDir: findWebDir(options.env['JESSICA_WEB_DIR']) });
+  const app = createRequestListener({ config, api, logger, webDir: findWebDir(options.env['JESSICA_WEB_DIR']) });
   const http = createServer(app);
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
+  // Requests Node cannot parse, and CONNECT, never reach Express: answer them in the SPEC's error shape too.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    refuseRaw(socket, 400, 'invalid_request', tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.');
+  });
+  http.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    refuseRaw(socket, 405, 'method_not_allowed', 'CONNECT is not allowed here.');
+  });
   const sockets = attachLiveSockets({ server: http, config, jessica, hub, logger });
 
   await new Promise<void>((resolve, reject) => {
@@ -105,6 +130,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     http.closeAllConnections();
     for (const ws of sockets.wss.clients) ws.terminate();
     await closed;
+    await shared?.close();
     metrics.gauge('ActiveConnections', 0);
     metrics.flush();
   };
@@ -122,8 +148,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         logger.info('draining', { activeUtterances: hub.activeUtterances, deadlineMs: config.drainTimeoutMs });
         jessica.startDraining();
         const deadline = sleep(config.drainTimeoutMs).then(() => 'deadline' as const);
-        const outcome = await Promise.race([hub.idle().then(() => 'idle' as const), deadline]);
-        if (outcome === 'deadline') hub.abortAll();
+        const outcome = await Promise.race([(shared ? shared.drain() : hub.idle()).then(() => 'idle' as const), deadline]);
+        if (outcome === 'deadline') {
+          shared?.abortAll();
+          hub.abortAll();
+          // Each aborted utterance sends its audio.error on the way out; let that happen before the sockets close.
+          await Promise.race([hub.idle(), sleep(1_000)]);
+        }
         await closeEverything(Math.min(5_000, config.drainTimeoutMs));
         logger.info('stopped', { outcome });
       })();
@@ -132,12 +163,26 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     close() {
       stopping ??= (async () => {
         jessica.startDraining();
+        shared?.abortAll();
         hub.abortAll();
         await closeEverything(0);
       })();
       return stopping;
     },
   };
+}
+
+/** Writes a whole error response on a socket Express never saw, then closes it. */
+function refuseRaw(socket: Duplex, status: number, code: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  const headers = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${headers}\r\n${body}`);
 }
 
 function findWebDir(configured: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
@@ -9,6 +9,7 @@ import {
   isOriginAllowed,
   parseClientMessage,
   type Config,
+  type ErrorCode,
   type Jessica,
   type ListenerConnection,
   type LiveHub,
@@ -44,12 +45,14 @@ export function attachLiveSockets(options: LiveSocketOptions): { wss: WebSocketS
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== path) return refuse(socket, 404, 'Not Found');
+    if (url.pathname !== path) return refuse(socket, 404, 'not_found', `No route ${url.pathname.slice(0, 200)}.`);
     const host = request.headers.host;
     const proto = (request.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() ?? 'http';
     const ownOrigin = host ? `${proto === 'https' || proto === 'wss' ? 'https' : 'http'}://${host}` : undefined;
-    if (!isOriginAllowed(request.headers.origin, ownOrigin, config.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    if (jessica.draining) return refuse(socket, 503, 'Service Unavailable');
+    if (!isOriginAllowed(request.headers.origin, ownOrigin, config.allowedOrigins)) {
+      return refuse(socket, 403, 'forbidden_origin', 'This origin may not connect (see JESSICA_ALLOWED_ORIGINS).');
+    }
+    if (jessica.draining) return refuse(socket, 503, 'draining', 'This server is shutting down; retry on another.');
     let principal: string | undefined;
     try {
       principal = authenticate(config, { authorization: request.headers.authorization, queryToken: url.searchParams.get('token') ?? undefined });
@@ -66,6 +69,11 @@ export function attachLiveSockets(options: LiveSocketOptions): { wss: WebSocketS
     });
   };
   server.on('upgrade', onUpgrade);
+  // A handshake ws cannot accept (no key, a wrong version) is refused in the SPEC's error shape, not ws's text/html.
+  wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+    if (request.method !== 'GET') refuse(socket, 405, 'method_not_allowed', 'A WebSocket handshake uses GET.');
+    else refuse(socket, 400, 'invalid_request', `Not a valid WebSocket handshake: ${error.message}.`);
+  });
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -90,8 +98,11 @@ export function attachLiveSockets(options: LiveSocketOptions): { wss: WebSocketS
   };
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function serveListener(ws: WebSocket, principal: string, options: LiveSocketOptions): void {
@@ -150,7 +161,7 @@ function serveListener(ws: WebSocket, principal: string, options: LiveSocketOpti
         connection.sendJson({ type: 'pong' });
         return;
       case 'played':
-        hub.played(message.id);
+        hub.played(message.id, principal);
         return;
       case 'stop':
         void jessica.stop(principal).catch(sendError);

@@ -102,11 +102,17 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
   };
 
   async function mcp(request: ApiRequest, principal: string): Promise<Omit<ApiResponse, 'headers'> & { headers: Record<string, string> }> {
-    const base = request.origin ?? 'http://localhost';
+    // The origin comes from Host and X-Forwarded-Proto, both client-controlled: only a real http(s) origin is used.
+    const base = httpOrigin(request.origin) ?? 'http://localhost';
     const pageUrl = config.publicUrl ?? `${base}${config.rootPath}/`;
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined && name !== 'authorization' && name !== 'cookie') headers.set(name, value);
+      if (value === undefined || name === 'authorization' || name === 'cookie') continue;
+      try {
+        headers.set(name, value);
+      } catch {
+        // A name or value the Fetch API refuses (control characters): MCP cannot need it.
+      }
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
     const response = await handleMcpRequest(
@@ -132,10 +138,11 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     try {
       if (!allowedOrigin) throw new JessicaError('forbidden_origin', 'This origin may not call the API (see JESSICA_ALLOWED_ORIGINS).');
       if (request.path === '/health') return health(request, headers);
-      const route = routes[request.path];
+      // Own keys only: a method or path such as `__proto__` must not find an inherited member.
+      const route = Object.hasOwn(routes, request.path) ? routes[request.path] : undefined;
       if (!route) throw new JessicaError('not_found', `No route ${request.path.slice(0, 200)}.`);
       if (request.method === 'OPTIONS') return { status: 204, headers, body: { kind: 'empty' } };
-      const handler = route[request.method];
+      const handler = Object.hasOwn(route, request.method) ? route[request.method] : undefined;
       if (!handler) {
         headers['allow'] = Object.keys(route).join(', ');
         throw new JessicaError('method_not_allowed', `${request.method.slice(0, 10)} is not allowed here; use ${headers['allow']}.`);
@@ -165,6 +172,16 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     }
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
     return { status, headers, body: { kind: 'json', value: body } };
+  }
+}
+
+function httpOrigin(origin: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
   }
 }
 

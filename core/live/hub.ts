@@ -17,6 +17,9 @@ export interface ListenerConnection {
 
 export type UtteranceOutcome = 'ended' | 'stopped' | 'failed' | 'abandoned';
 
+/** The audio of one utterance, when it comes from somewhere other than the hub's own `audio` (another task). */
+export type AudioSource = (signal: AbortSignal) => AsyncIterable<Uint8Array>;
+
 export interface QueuedUtterance {
   utterance_id: string;
   listeners: number;
@@ -49,17 +52,22 @@ export interface LiveHubOptions {
   logger: Logger;
   metrics: MetricsSink;
   now?: () => number;
+  /** Called whenever a principal's number of listeners here changes (shared presence across tasks). */
+  onListenersChanged?: (principal: string, count: number) => void;
 }
 
 interface Utterance {
+  principal: string;
   plan: SpeechPlan;
   listenerId: string | undefined;
+  audio: AudioSource | undefined;
   queuedAt: number;
   finish: (outcome: UtteranceOutcome) => void;
   markPlayed: (played: boolean) => void;
 }
 
 interface Channel {
+  principal: string;
   listeners: Map<string, ListenerConnection>;
   queue: Utterance[];
   current: { utterance: Utterance; controller: AbortController } | undefined;
@@ -103,21 +111,25 @@ export class LiveHub implements LiveChannel {
   }
 
   attach(principal: string, connection: ListenerConnection): void {
-    this.#channel(principal).listeners.set(connection.id, connection);
+    const channel = this.#channel(principal);
+    channel.listeners.set(connection.id, connection);
+    this.#options.onListenersChanged?.(principal, channel.listeners.size);
   }
 
   detach(principal: string, connectionId: string): void {
     const channel = this.#channels.get(principal);
     if (!channel) return;
-    channel.listeners.delete(connectionId);
+    const removed = channel.listeners.delete(connectionId);
     this.#forget(principal, channel);
+    if (removed) this.#options.onListenersChanged?.(principal, channel.listeners.size);
   }
 
   async listenerCount(principal: string): Promise<number> {
     return this.#channels.get(principal)?.listeners.size ?? 0;
   }
 
-  async speak(principal: string, plan: SpeechPlan, options: { listenerId?: string } = {}): Promise<QueuedUtterance> {
+  /** `options.audio` plays audio produced elsewhere (another task) instead of synthesising the plan here. */
+  async speak(principal: string, plan: SpeechPlan, options: { listenerId?: string; audio?: AudioSource } = {}): Promise<QueuedUtterance> {
     const channel = this.#channels.get(principal);
     const listeners = options.listenerId
       ? channel?.listeners.has(options.listenerId)
@@ -131,7 +143,7 @@ export class LiveHub implements LiveChannel {
     let markPlayed!: (played: boolean) => void;
     const finished = new Promise<UtteranceOutcome>((resolve) => (finish = resolve));
     const played = new Promise<boolean>((resolve) => (markPlayed = resolve));
-    const utterance: Utterance = { plan, listenerId: options.listenerId, queuedAt: this.#now(), finish, markPlayed };
+    const utterance: Utterance = { principal, plan, listenerId: options.listenerId, audio: options.audio, queuedAt: this.#now(), finish, markPlayed };
     this.#pendingPlays.set(plan.utteranceId, utterance);
     // Pages that never acknowledge must not grow this map without bound.
     if (this.#pendingPlays.size > MAX_PENDING_PLAYS) {
@@ -157,8 +169,12 @@ export class LiveHub implements LiveChannel {
     return queued.length + (current ? 1 : 0);
   }
 
-  /** A listener reports that it finished playing an utterance. */
-  played(utteranceId: string): void {
+  /**
+   * A listener reports that it finished playing an utterance. Given the listener's principal,
+   * a report about another principal's utterance is ignored.
+   */
+  played(utteranceId: string, principal?: string): void {
+    if (principal !== undefined && this.#pendingPlays.get(utteranceId)?.principal !== principal) return;
     this.#settlePlayed(utteranceId, true);
   }
 
@@ -189,7 +205,7 @@ export class LiveHub implements LiveChannel {
   #channel(principal: string): Channel {
     let channel = this.#channels.get(principal);
     if (!channel) {
-      channel = { listeners: new Map(), queue: [], current: undefined, running: undefined };
+      channel = { principal, listeners: new Map(), queue: [], current: undefined, running: undefined };
       this.#channels.set(principal, channel);
     }
     return channel;
@@ -239,7 +255,8 @@ export class LiveHub implements LiveChannel {
     for (const listener of targets) listener.sendJson(start);
     let bytes = 0;
     try {
-      for await (const chunk of this.#options.audio(plan, controller.signal)) {
+      const audio = utterance.audio ? utterance.audio(controller.signal) : this.#options.audio(plan, controller.signal);
+      for await (const chunk of audio) {
         if (bytes === 0) metrics.timing('TimeToFirstAudio', this.#now() - utterance.queuedAt);
         targets = await this.#writable(channel, targets, controller.signal);
         if (targets.length === 0) {
@@ -282,6 +299,7 @@ export class LiveHub implements LiveChannel {
           logger.warn('dropping a listener that cannot keep up', { listenerId: listener.id, buffered: listener.bufferedBytes() });
           channel.listeners.delete(listener.id);
           listener.close(CLOSE_TOO_SLOW, 'listener too slow');
+          this.#options.onListenersChanged?.(channel.principal, channel.listeners.size);
           return false;
         }
         return true;
