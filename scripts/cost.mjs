@@ -5,7 +5,8 @@
 //
 // Prints the seed's design (x86 Fargate in private subnets behind a NAT gateway) next to the
 // default this repository ships (ARM64 Fargate with a public IP, WebSockets through CloudFront)
-// and the alternatives the Terraform variables offer. docs/costs.md explains the rows.
+// and the alternatives the Terraform variables offer, among them several tasks sharing the live
+// channel through ElastiCache Serverless for Valkey. docs/costs.md explains the rows.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,22 @@ export function estimate(profile, table) {
     item: `WAF on CloudFront (ACL + ${a.wafRules} rules)`,
     usd: p.waf.aclMonth + a.wafRules * p.waf.ruleMonth + (calls / 1e6) * p.waf.requestsPerMillion,
   };
+  // pubsub = "valkey_serverless": the cache is billed 24/7 (at least the 100 MB minimum); its
+  // ECPUs come from every task's presence/lease refreshes and from the audio of the calls
+  // Fargate serves, moved into the cache once and out to each listening task.
+  const valkey = p.elasticacheServerlessValkey;
+  const pubsubTasks = a.pubsubTasks;
+  const fargateCalls = calls * Math.min(1, activeHours / 24);
+  const valkeyEcpus =
+    pubsubTasks * taskHours * a.pubsubEcpuPerTaskHour +
+    fargateCalls * (a.audioKbPerCall * (1 + a.pubsubListeningTasks) + a.pubsubEcpuPerCallOverhead);
+  const valkeyPubsub = [
+    {
+      item: 'ElastiCache Serverless Valkey storage 24/7 (100 MB min.)',
+      usd: alwaysOn * Math.max(valkey.minimumDataStorageGb, a.pubsubDataGb) * valkey.dataStorageGbHour,
+    },
+    { item: 'ElastiCache Serverless Valkey ECPUs', usd: (valkeyEcpus / 1e6) * valkey.ecpuPerMillion },
+  ];
   const websocketApi = [
     { item: 'NLB 24/7 (WebSocket API private integration)', usd: alwaysOn * p.nlb.hour },
     {
@@ -106,6 +123,15 @@ export function estimate(profile, table) {
     default_waf: {
       label: 'Default + WAF on CloudFront (cloudfront_web_acl_arn)',
       items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, waf, ...common],
+    },
+    valkey_2_tasks: {
+      label: `Default + Valkey pub/sub (pubsub = "valkey_serverless"), ${pubsubTasks} tasks for the whole active window`,
+      items: [
+        { item: `Fargate ARM64 0.5 vCPU / 1 GB x ${pubsubTasks} tasks`, usd: pubsubTasks * fargate('arm64') },
+        { item: `Task public IPv4 while running x ${pubsubTasks} tasks`, usd: pubsubTasks * taskIp.usd },
+        ...valkeyPubsub,
+        ...common,
+      ],
     },
     alb: {
       label: 'ws_ingress = "alb": public-IP task behind an internal ALB',

@@ -44,6 +44,7 @@ module "service" {
   root_path                        = local.root_path
   elevenlabs_api_key_parameter_arn = local.parameter_arns.api_key
   tokens_parameter_arn             = local.parameter_arns.tokens
+  pubsub                           = var.pubsub
   pubsub_parameter_arn             = var.pubsub_parameter_name == null ? null : "${local.parameter_arn_prefix}/${trimprefix(var.pubsub_parameter_name, "/")}"
   allowed_origins                  = [local.site_origin]
   public_url                       = "${local.site_origin}/"

@@ -137,8 +137,14 @@ variable "tokens_parameter_name" {
   default     = null
 }
 
+variable "pubsub" {
+  description = "Shared live channel of the tasks: none (default; max_tasks must stay 1), valkey_serverless (an ElastiCache Serverless for Valkey cache, ~$6.1/month) or external (pubsub_parameter_name). See modules/service."
+  type        = string
+  default     = "none"
+}
+
 variable "pubsub_parameter_name" {
-  description = "SSM SecureString with JESSICA_PUBSUB (needed for max_tasks > 1)."
+  description = "With pubsub = \"external\": SSM SecureString with JESSICA_PUBSUB (redis[s]:// URL of your own Redis or Valkey)."
   type        = string
   default     = null
 }
@@ -150,7 +156,7 @@ variable "log_level" {
 }
 
 variable "max_tasks" {
-  description = "Upper bound of target tracking inside the active window."
+  description = "Upper bound of target tracking inside the active window. Above 1 needs pubsub (listeners live in one task's memory otherwise)."
   type        = number
   default     = 1
 }

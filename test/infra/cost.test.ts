@@ -50,7 +50,38 @@ describe('cost model', () => {
   it('prices the alternatives the Terraform variables offer above the default', () => {
     const { designs } = estimate(seedProfile, table);
     const base = designs['default']?.total ?? Infinity;
-    for (const id of ['alb', 'nat_instance_alb', 'nat_gateway_alb', 'default_waf']) expect(designs[id]?.total, id).toBeGreaterThan(base);
+    for (const id of ['alb', 'nat_instance_alb', 'nat_gateway_alb', 'default_waf', 'valkey_2_tasks']) expect(designs[id]?.total, id).toBeGreaterThan(base);
+  });
+
+  it('prices the Valkey pub/sub option: the cache 24/7 at the 100 MB minimum, cents of ECPUs, a second task', () => {
+    const prices = (table as { prices: { elasticacheServerlessValkey: Record<string, unknown> } }).prices.elasticacheServerlessValkey;
+    expect(prices).toMatchObject({ minimumDataStorageGb: 0.1, dataStorageGbHour: 0.084, ecpuPerMillion: 0.0023 });
+    expect(prices['checked']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(prices['source']).toMatch(/https:\/\//);
+
+    const { designs } = estimate(seedProfile, table);
+    const valkey = designs['valkey_2_tasks'];
+    const base = designs['default'];
+    expect(valkey?.label).toMatch(/pubsub = "valkey_serverless"/);
+    const usd = (design: Design | undefined, item: string): number | undefined => design?.items.find((line) => line.item === item)?.usd;
+    // 730 h x 0.1 GB x $0.084 = $6.13, whether or not a task runs.
+    expect(usd(valkey, 'ElastiCache Serverless Valkey storage 24/7 (100 MB min.)')).toBe(6.13);
+    expect(usd(valkey, 'ElastiCache Serverless Valkey ECPUs')).toBeLessThan(0.05);
+    expect(usd(valkey, 'Fargate ARM64 0.5 vCPU / 1 GB x 2 tasks')).toBeCloseTo(2 * (usd(base, 'Fargate ARM64 0.5 vCPU / 1 GB') ?? 0), 1);
+    expect(usd(valkey, 'Task public IPv4 while running x 2 tasks')).toBeCloseTo(2 * (usd(base, 'Task public IPv4 while running') ?? 0), 1);
+    // Everything else is the default's.
+    const extra = (usd(valkey, 'Fargate ARM64 0.5 vCPU / 1 GB x 2 tasks') ?? 0) + (usd(valkey, 'Task public IPv4 while running x 2 tasks') ?? 0);
+    const cache = valkey?.items.filter(({ item }) => item.startsWith('ElastiCache')).reduce((sum, line) => sum + line.usd, 0) ?? 0;
+    const ownTasks = (usd(base, 'Fargate ARM64 0.5 vCPU / 1 GB') ?? 0) + (usd(base, 'Task public IPv4 while running') ?? 0);
+    expect(valkey?.total).toBeCloseTo((base?.total ?? 0) - ownTasks + extra + cache, 2);
+    expect(valkey?.total).toBeGreaterThan(20);
+    expect(valkey?.total).toBeLessThan(25);
+  });
+
+  it('lists the Valkey pub/sub design in the printed table', () => {
+    const run = spawnSync(process.execPath, ['scripts/cost.mjs'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\$\s*\d+\.\d{2}\s+valkey_2_tasks\s+Default \+ Valkey pub\/sub/);
   });
 
   it('grows with usage', () => {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cronTime,
@@ -232,6 +233,124 @@ describe('modules/service', () => {
       ([address, block]) => address.startsWith('aws_iam_role_policy') && block['role'] === '${aws_iam_role.task.id}',
     );
     expect(attachments.map(([address]) => address)).toEqual(['aws_iam_role_policy.task']);
+  });
+});
+
+describe('modules/service: the shared live channel (pub/sub) and several tasks', () => {
+  const cacheAddress = 'aws_elasticache_serverless_cache.pubsub';
+
+  it('is off by default and switched by pubsub = none | valkey_serverless | external', () => {
+    expect(variableDefault(service, 'pubsub')).toBe('none');
+    const conditions = ((service.variables.get('pubsub')?.['validation'] ?? []) as Block[]).map((rule) => rule['condition']);
+    expect(conditions).toContain('${contains(["none", "valkey_serverless", "external"], var.pubsub)}');
+    expect(service.locals['use_valkey']).toBe('${var.pubsub == "valkey_serverless"}');
+  });
+
+  it('creates the cache, its security group and both rules only when pubsub = "valkey_serverless"', () => {
+    for (const address of [
+      cacheAddress,
+      'aws_security_group.pubsub',
+      'aws_vpc_security_group_ingress_rule.pubsub_from_task',
+      'aws_vpc_security_group_egress_rule.task_to_pubsub',
+    ]) {
+      expect(resource(service, address)['count'], address).toBe('${local.use_valkey ? 1 : 0}');
+    }
+    // Nothing else in the module refers to the cache unconditionally.
+    const cacheTypes = [...service.resources.keys()].filter((address) => address.startsWith('aws_elasticache_'));
+    expect(cacheTypes).toEqual([cacheAddress]);
+  });
+
+  it('is ElastiCache Serverless for Valkey 8 in the task subnets, capped at 1 GB and 5000 ECPU/s, without snapshots', () => {
+    const cache = resource(service, cacheAddress);
+    expect(cache['engine']).toBe('valkey');
+    expect(resolve(service, cache['major_engine_version'])).toBe('8');
+    expect(cache['subnet_ids']).toBe('${local.task_subnet_ids}');
+    expect(cache['security_group_ids']).toEqual(['${aws_security_group.pubsub[0].id}']);
+    expect(cache['snapshot_retention_limit']).toBe(0);
+    expect(cache).not.toHaveProperty('user_group_id');
+    const limits = nested(cache, 'cache_usage_limits');
+    const storage = nested(limits, 'data_storage');
+    expect(resolve(service, storage['maximum'])).toBe(1);
+    expect(storage['unit']).toBe('GB');
+    expect(resolve(service, nested(limits, 'ecpu_per_second')['maximum'])).toBe(5000);
+  });
+
+  it("admits TCP 6379 to the cache from the task's security group only", () => {
+    const rules = [...service.resources].filter(
+      ([address, rule]) => address.startsWith('aws_vpc_security_group_ingress_rule.') && rule['security_group_id'] === '${aws_security_group.pubsub[0].id}',
+    );
+    expect(rules.map(([address]) => address)).toEqual(['aws_vpc_security_group_ingress_rule.pubsub_from_task']);
+    const [[, rule] = ['', {}]] = rules;
+    expect(rule['referenced_security_group_id']).toBe('${aws_security_group.task.id}');
+    expect(rule['ip_protocol']).toBe('tcp');
+    expect(resolve(service, rule['from_port'])).toBe(6379);
+    expect(resolve(service, rule['to_port'])).toBe(6379);
+    for (const key of ['cidr_ipv4', 'cidr_ipv6', 'prefix_list_id']) expect(rule, key).not.toHaveProperty(key);
+    // The cache's group has no egress rule of its own (security groups are stateful).
+    const cacheEgress = [...service.resources].filter(
+      ([address, block]) => address.startsWith('aws_vpc_security_group_egress_rule.') && block['security_group_id'] === '${aws_security_group.pubsub[0].id}',
+    );
+    expect(cacheEgress).toEqual([]);
+  });
+
+  it('lets the task open TCP 6379 towards the cache and nowhere else besides HTTPS', () => {
+    const egress = resource(service, 'aws_vpc_security_group_egress_rule.task_to_pubsub');
+    expect(egress).toMatchObject({
+      security_group_id: '${aws_security_group.task.id}',
+      referenced_security_group_id: '${aws_security_group.pubsub[0].id}',
+      ip_protocol: 'tcp',
+    });
+    expect(resolve(service, egress['from_port'])).toBe(6379);
+    expect(resolve(service, egress['to_port'])).toBe(6379);
+    const taskEgress = [...service.resources]
+      .filter(([address, block]) => address.startsWith('aws_vpc_security_group_egress_rule.') && block['security_group_id'] === '${aws_security_group.task.id}')
+      .map(([address]) => address);
+    expect(taskEgress.sort()).toEqual(['aws_vpc_security_group_egress_rule.task_https', 'aws_vpc_security_group_egress_rule.task_to_pubsub']);
+  });
+
+  it('wires JESSICA_PUBSUB=rediss://<endpoint>:<port> into the task when the cache exists, from SSM with "external"', () => {
+    const pubsubEnvironment = flat(service.locals['pubsub_environment']);
+    expect(pubsubEnvironment).toMatch(/^\$\{local\.use_valkey \? \{ JESSICA_PUBSUB = "rediss:\/\//);
+    expect(pubsubEnvironment).toContain(
+      'rediss://${aws_elasticache_serverless_cache.pubsub[0].endpoint[0].address}:${aws_elasticache_serverless_cache.pubsub[0].endpoint[0].port}',
+    );
+    expect(pubsubEnvironment).toMatch(/: \{\}\}$/);
+    expect(flat(service.locals['environment'])).toMatch(/local\.pubsub_environment, var\.extra_environment\)\}$/);
+    expect(flat(service.locals['secrets'])).toMatch(/var\.pubsub == "external" \? \{ JESSICA_PUBSUB = var\.pubsub_parameter_arn \} : \{\}/);
+  });
+
+  it('refuses max_tasks > 1 without pub/sub, in the variable and in a terraform test run', async () => {
+    const rules = (service.variables.get('max_tasks')?.['validation'] ?? []) as Block[];
+    const rule = rules.find((candidate) => candidate['condition'] === '${var.max_tasks == 1 || var.pubsub != "none"}');
+    expect(rule?.['error_message']).toMatch(/max_tasks > 1 needs pubsub/);
+    expect(variableDefault(service, 'max_tasks')).toBe(1);
+    expect(resource(service, 'aws_appautoscaling_target.service')['max_capacity']).toBe('${var.max_tasks}');
+
+    const path = 'terraform/modules/service/tests/inputs.tftest.hcl';
+    const tests = (await parse(path, readFileSync(path, 'utf8'))) as { run?: Record<string, Block[]> };
+    const refused = tests.run?.['several_tasks_need_a_shared_channel']?.[0];
+    expect(refused?.['expect_failures']).toEqual(['${var.max_tasks}']);
+    const refusedVariables = nested(refused ?? {}, 'variables');
+    expect(refusedVariables['max_tasks']).toBeGreaterThan(1);
+    expect(refusedVariables).not.toHaveProperty('pubsub');
+    const allowed = nested(tests.run?.['valkey_pubsub_for_several_tasks']?.[0] ?? {}, 'variables');
+    expect(allowed).toMatchObject({ pubsub: 'valkey_serverless' });
+    expect(allowed['max_tasks']).toBeGreaterThan(1);
+  });
+
+  it('hands the CloudFront origin record to another running task when its task stops', () => {
+    const definition = flat(resource(service, 'aws_sfn_state_machine.origin_record')['definition']);
+    expect(definition).toMatch(/aws-sdk:ecs:listTasks/);
+    expect(definition).toMatch(/HandOver = \{.*Action = "DELETE".*Action = "CREATE".*\$states\.input\.other/);
+    const statements = dataSource(service, 'aws_iam_policy_document.origin_record')['statement'] as Block[];
+    const describeTasks = statements.find((statement) => statement['sid'] === 'DescribeServiceTasks');
+    expect(describeTasks?.['actions']).toEqual(['ecs:DescribeTasks']);
+    expect(describeTasks?.['resources']).toEqual(['${replace(aws_ecs_cluster.service.arn, ":cluster/", ":task/")}/*']);
+  });
+
+  it('passes pubsub through the infrastructure root', () => {
+    expect(variableDefault(infrastructure, 'pubsub')).toBe('none');
+    expect(infrastructure.modules.get('service')?.['pubsub']).toBe('${var.pubsub}');
   });
 });
 

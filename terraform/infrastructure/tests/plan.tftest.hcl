@@ -98,3 +98,17 @@ run "alb_design" {
     error_message = "With the ALB, CloudFront reaches port 80 of the internal ALB."
   }
 }
+
+run "several_tasks_with_valkey_pubsub" {
+  command = plan
+
+  variables {
+    pubsub    = "valkey_serverless"
+    max_tasks = 3
+  }
+
+  assert {
+    condition     = module.service.pubsub == "valkey_serverless"
+    error_message = "The root passes pubsub to the service module, which then accepts max_tasks > 1."
+  }
+}

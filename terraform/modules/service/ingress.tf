@@ -4,9 +4,10 @@
 #   ws_ingress = "cloudfront" (default, $0): CloudFront -> http://<origin_record_name>:9020 ->
 #     the task's public IP. A Fargate task gets a new IP on every start, so an EventBridge rule
 #     on ECS task state changes runs a small Step Functions workflow (AWS SDK integrations only,
-#     no code to package) that points the record at the running task and removes it when that
-#     task stops. The task's security group admits only CloudFront's origin-facing prefix list
-#     (and the VPC link). The CloudFront-to-task hop is plain HTTP.
+#     no code to package) that points the record at the running task and, when that task stops,
+#     hands the record to another running task of the service (several tasks, pubsub) or removes
+#     it. The task's security group admits only CloudFront's origin-facing prefix list (and the
+#     VPC link). The CloudFront-to-task hop is plain HTTP.
 #
 #   ws_ingress = "alb" (~$16.4/month + LCU): an internal ALB in private subnets, reached by
 #     CloudFront through a VPC origin (private path) and by the HTTP API through the VPC link.
@@ -16,6 +17,12 @@ locals {
   # Route 53 stores names lower-case and without the trailing dot; the IAM condition compares
   # against that normalised form.
   origin_record_name = var.origin_record_name == null ? null : lower(trimsuffix(var.origin_record_name, "."))
+  # The origin record without its value; the workflow's changes add the task IP.
+  origin_record_set = {
+    Name = local.origin_record_name
+    Type = "A"
+    TTL  = 60
+  }
 }
 
 # --- "cloudfront": origin record that follows the running task ------------------------------------
@@ -43,11 +50,15 @@ resource "aws_sfn_state_machine" "origin_record" {
   type     = "EXPRESS"
   role_arn = aws_iam_role.origin_record[0].arn
 
-  # RUNNING -> UPSERT the A record to the task's public IP. Stopping -> DELETE the record only
-  # if it still holds this task's IP (Route 53 rejects a DELETE whose values differ, which
-  # makes the delete a compare-and-delete during rolling deployments).
+  # RUNNING -> UPSERT the A record to the task's public IP: the newest task takes new
+  # WebSockets. Stopping -> if another task of the service is running, swap the record to that
+  # task's IP (DELETE this IP + CREATE the other in one change batch), else DELETE it. Route 53
+  # rejects a DELETE whose values differ and applies a batch all or nothing, so both are
+  # compare-and-set: a task that does not hold the record changes nothing (rolling deployments,
+  # the repeated events of one stop). Without the hand-over, scaling in the task that holds the
+  # record would leave the others without a WebSocket origin until the next task start.
   definition = jsonencode({
-    Comment       = "Point ${local.origin_record_name} at the running ${var.name} task"
+    Comment       = "Point ${local.origin_record_name} at a running ${var.name} task"
     QueryLanguage = "JSONata"
     StartAt       = "DescribeTaskInterface"
     States = {
@@ -60,6 +71,7 @@ resource "aws_sfn_state_machine" "origin_record" {
         Output = {
           ip      = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
           running = "{% $states.input.detail.desiredStatus = 'RUNNING' and $states.input.detail.lastStatus = 'RUNNING' %}"
+          task    = "{% $states.input.detail.taskArn %}"
         }
         Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
         Next  = "Route"
@@ -70,7 +82,7 @@ resource "aws_sfn_state_machine" "origin_record" {
           { Condition = "{% $states.input.ip = '' %}", Next = "Done" },
           { Condition = "{% $states.input.running %}", Next = "Upsert" },
         ]
-        Default = "DeleteIfCurrent"
+        Default = "ListOtherTasks"
       }
       Upsert = {
         Type     = "Task"
@@ -79,17 +91,90 @@ resource "aws_sfn_state_machine" "origin_record" {
           HostedZoneId = var.origin_zone_id
           ChangeBatch = {
             Changes = [{
-              Action = "UPSERT"
-              ResourceRecordSet = {
-                Name            = local.origin_record_name
-                Type            = "A"
-                TTL             = 60
-                ResourceRecords = [{ Value = "{% $states.input.ip %}" }]
-              }
+              Action            = "UPSERT"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
             }]
           }
         }
         End = true
+      }
+      ListOtherTasks = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:listTasks"
+        Arguments = {
+          Cluster       = aws_ecs_cluster.service.arn
+          ServiceName   = var.name
+          DesiredStatus = "RUNNING"
+        }
+        Output = {
+          ip     = "{% $states.input.ip %}"
+          others = "{% $append([], $states.result.TaskArns[$ != $states.input.task]) %}"
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
+        Next  = "AnyOtherTask"
+      }
+      AnyOtherTask = {
+        Type    = "Choice"
+        Choices = [{ Condition = "{% $count($states.input.others) > 0 %}", Next = "DescribeOtherTasks" }]
+        Default = "DeleteIfCurrent"
+      }
+      DescribeOtherTasks = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:describeTasks"
+        Arguments = {
+          Cluster = aws_ecs_cluster.service.arn
+          Tasks   = "{% $states.input.others %}"
+        }
+        Output = {
+          ip  = "{% $states.input.ip %}"
+          eni = "{% ($eni := ($states.result.Tasks[LastStatus='RUNNING'].Attachments[Type='ElasticNetworkInterface'].Details[Name='networkInterfaceId'].Value)[0]; $exists($eni) ? $eni : '') %}"
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
+        Next  = "AnyRunningTask"
+      }
+      AnyRunningTask = {
+        Type    = "Choice"
+        Choices = [{ Condition = "{% $states.input.eni != '' %}", Next = "DescribeOtherInterface" }]
+        Default = "DeleteIfCurrent"
+      }
+      DescribeOtherInterface = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
+        Arguments = {
+          NetworkInterfaceIds = "{% [$states.input.eni] %}"
+        }
+        Output = {
+          ip    = "{% $states.input.ip %}"
+          other = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
+        Next  = "CanHandOver"
+      }
+      CanHandOver = {
+        Type    = "Choice"
+        Choices = [{ Condition = "{% $states.input.other != '' and $states.input.other != $states.input.ip %}", Next = "HandOver" }]
+        Default = "DeleteIfCurrent"
+      }
+      HandOver = {
+        Type     = "Task"
+        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+        Arguments = {
+          HostedZoneId = var.origin_zone_id
+          ChangeBatch = {
+            Changes = [
+              {
+                Action            = "DELETE"
+                ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
+              },
+              {
+                Action            = "CREATE"
+                ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.other %}" }] })
+              },
+            ]
+          }
+        }
+        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
+        Next  = "Done"
       }
       DeleteIfCurrent = {
         Type     = "Task"
@@ -98,13 +183,8 @@ resource "aws_sfn_state_machine" "origin_record" {
           HostedZoneId = var.origin_zone_id
           ChangeBatch = {
             Changes = [{
-              Action = "DELETE"
-              ResourceRecordSet = {
-                Name            = local.origin_record_name
-                Type            = "A"
-                TTL             = 60
-                ResourceRecords = [{ Value = "{% $states.input.ip %}" }]
-              }
+              Action            = "DELETE"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
             }]
           }
         }
@@ -143,6 +223,22 @@ data "aws_iam_policy_document" "origin_record" {
     # Describe* calls have no resource-level permissions.
     actions   = ["ec2:DescribeNetworkInterfaces"]
     resources = ["*"]
+  }
+  # The hand-over looks for another running task of this service (cluster-scoped).
+  statement {
+    sid       = "ListServiceTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.service.arn]
+    }
+  }
+  statement {
+    sid       = "DescribeServiceTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["${replace(aws_ecs_cluster.service.arn, ":cluster/", ":task/")}/*"]
   }
   statement {
     sid       = "WriteOriginRecord"

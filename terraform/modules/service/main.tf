@@ -1,6 +1,7 @@
 # Jessica's live server on ECS Fargate: image registry, task, service, schedule and scaling,
 # network access, IAM and the settings table. Ingress for WebSockets (CloudFront origin record
-# or internal ALB) lives in ingress.tf. The design and its costs: docs/architecture.md (Deployment on AWS).
+# or internal ALB) lives in ingress.tf, the optional shared live channel (Valkey) in pubsub.tf.
+# The design and its costs: docs/architecture.md (Deployment on AWS).
 
 terraform {
   required_version = ">= 1.9"
@@ -30,6 +31,7 @@ locals {
   private_egress  = var.egress != "public_ip"
   task_subnet_ids = local.private_egress ? var.private_subnet_ids : var.public_subnet_ids
   use_alb         = var.ws_ingress == "alb"
+  use_valkey      = var.pubsub == "valkey_serverless"
 
   environment = merge({
     HOST                         = "0.0.0.0"
@@ -44,14 +46,14 @@ locals {
     LOG_LEVEL                    = var.log_level
     POWERTOOLS_SERVICE_NAME      = local.metric_service
     POWERTOOLS_METRICS_NAMESPACE = local.metric_namespace
-  }, var.extra_environment)
+  }, local.pubsub_environment, var.extra_environment)
 
   secrets = merge(
     {
       ELEVENLABS_API_KEY = var.elevenlabs_api_key_parameter_arn
       JESSICA_TOKENS     = var.tokens_parameter_arn
     },
-    var.pubsub_parameter_arn == null ? {} : { JESSICA_PUBSUB = var.pubsub_parameter_arn },
+    var.pubsub == "external" ? { JESSICA_PUBSUB = var.pubsub_parameter_arn } : {},
   )
   secret_arns = values(local.secrets)
 }

@@ -80,3 +80,18 @@ output "websocket_origin" {
     vpc_origin_id = null
   }
 }
+
+output "pubsub" {
+  description = "The shared live channel: \"none\", \"valkey_serverless\" or \"external\"."
+  value       = var.pubsub
+}
+
+output "pubsub_endpoint" {
+  description = "host:port of the Valkey cache behind JESSICA_PUBSUB (pubsub = \"valkey_serverless\"), else null."
+  value       = local.use_valkey ? "${aws_elasticache_serverless_cache.pubsub[0].endpoint[0].address}:${aws_elasticache_serverless_cache.pubsub[0].endpoint[0].port}" : null
+}
+
+output "pubsub_security_group_id" {
+  description = "Security group of the Valkey cache (pubsub = \"valkey_serverless\"), else null."
+  value       = local.use_valkey ? aws_security_group.pubsub[0].id : null
+}

@@ -147,7 +147,7 @@ variable "tokens_parameter_arn" {
 }
 
 variable "pubsub_parameter_arn" {
-  description = "ARN of an SSM SecureString holding JESSICA_PUBSUB (redis[s]:// URL). Needed before max_tasks > 1: listeners live in one task's memory, so a /speak that lands on another task finds none."
+  description = "With pubsub = \"external\": ARN of an SSM SecureString holding JESSICA_PUBSUB (redis[s]://[user:password@]host:port of a Redis or Valkey you run yourself), injected as a secret."
   type        = string
   default     = null
 }
@@ -224,7 +224,7 @@ variable "scale_in_cron" {
 }
 
 variable "max_tasks" {
-  description = "Upper bound of target tracking inside the active window. Above 1 needs pubsub_parameter_arn (listeners are per task)."
+  description = "Upper bound of target tracking inside the active window. Above 1 needs pubsub != \"none\": without the shared channel a page's listeners live in one task's memory, so a /speak (or a stop, a settings change) that lands on another task would not reach them, and every task would apply JESSICA_UPSTREAM_CONCURRENCY on its own."
   type        = number
   default     = 1
 
@@ -233,8 +233,8 @@ variable "max_tasks" {
     error_message = "max_tasks must be between 1 and 10."
   }
   validation {
-    condition     = var.max_tasks == 1 || var.pubsub_parameter_arn != null
-    error_message = "max_tasks > 1 needs pubsub_parameter_arn: without a shared channel a /speak on one task cannot reach listeners on another."
+    condition     = var.max_tasks == 1 || var.pubsub != "none"
+    error_message = "max_tasks > 1 needs pubsub = \"valkey_serverless\" (or \"external\"): listeners live in one task's memory, so without a shared channel a /speak on one task cannot reach a page connected to another."
   }
 }
 
@@ -242,6 +242,60 @@ variable "connections_per_task" {
   description = "Target tracking: average ActiveConnections per task."
   type        = number
   default     = 50
+}
+
+# --- shared live channel (several tasks) ------------------------------------------------------
+
+variable "pubsub" {
+  description = <<-EOT
+    The channel tasks share listeners, speech, stop, settings and the upstream limit through
+    (JESSICA_PUBSUB, fargate/pubsub/README.md):
+    "none"              - no channel; listeners live in the one task's memory, so max_tasks
+                          must stay 1. The default; $0.
+    "valkey_serverless" - an ElastiCache Serverless for Valkey cache in the task subnets, reached
+                          over TLS on 6379 from the task's security group only
+                          (~$6.1/month 24/7: 100 MB minimum storage; ECPUs are cents).
+    "external"          - a Redis or Valkey you run; its URL comes from pubsub_parameter_arn.
+  EOT
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(["none", "valkey_serverless", "external"], var.pubsub)
+    error_message = "pubsub must be one of none, valkey_serverless, external."
+  }
+  validation {
+    condition     = (var.pubsub == "external") == (var.pubsub_parameter_arn != null)
+    error_message = "pubsub = \"external\" needs pubsub_parameter_arn (the SSM parameter with JESSICA_PUBSUB), and pubsub_parameter_arn is read only with pubsub = \"external\"."
+  }
+}
+
+variable "valkey_major_engine_version" {
+  description = "Valkey major version of the serverless cache (pubsub = \"valkey_serverless\")."
+  type        = string
+  default     = "8"
+}
+
+variable "valkey_max_data_storage_gb" {
+  description = "Usage limit of the serverless cache's data storage in GB. The live channel keeps a few KB (presence, leases, registrations), billed at the 100 MB minimum; the limit caps what a runaway could cost (1 GB 24/7 is ~$61/month)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.valkey_max_data_storage_gb >= 1 && var.valkey_max_data_storage_gb <= 5000 && floor(var.valkey_max_data_storage_gb) == var.valkey_max_data_storage_gb
+    error_message = "valkey_max_data_storage_gb must be a whole number of GB from 1 to 5000."
+  }
+}
+
+variable "valkey_max_ecpu_per_second" {
+  description = "Usage limit of the serverless cache's ECPUs per second (about 1 ECPU per KB moved per command). Each utterance's audio crosses the cache once in and once per listening task out, so 5000/s is ~5 MB/s moved through the cache: dozens of concurrent utterances. Past the limit the cache throttles instead of billing more (5000/s around the clock would be ~$30/month)."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.valkey_max_ecpu_per_second >= 1000 && var.valkey_max_ecpu_per_second <= 15000000
+    error_message = "valkey_max_ecpu_per_second must be between 1000 and 15000000."
+  }
 }
 
 # --- stores -------------------------------------------------------------------------------------

@@ -91,6 +91,12 @@ module "jessica" {
   timezone       = "Europe/Berlin"
   scale_out_cron = "cron(0 8 ? * MON-FRI *)"
   scale_in_cron  = "cron(0 20 ? * MON-FRI *)"
+
+  # One task (listeners live in its memory). More than ~50 open WebSockets: let target tracking
+  # add tasks, sharing the live channel through an ElastiCache Serverless for Valkey cache
+  # (+~$6.1/month 24/7, plus ~$0.025 per hour an extra task runs):
+  #   pubsub    = "valkey_serverless"
+  #   max_tasks = 3
 }
 
 output "site_url" {
