@@ -10,11 +10,11 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     coverage: {
       provider: 'v8',
-      include: ['core/**/*.ts', 'fargate/**/*.ts', 'handlers/**/*.ts'],
+      // The reported figure is the core's: the library both adapters stand on.
+      include: ['core/**/*.ts'],
+      exclude: ['core/index.ts'],
       reporter: ['text-summary', 'json-summary'],
-      thresholds: {
-        'core/**/*.ts': { lines: 90 },
-      },
+      thresholds: { lines: 90 },
     },
   },
 });
