@@ -38,6 +38,21 @@ export interface SpeechServiceDeps {
 const NO_STITCHING = new Set(['eleven_v3']);
 /** Utterances above this size are streamed but not cached. */
 const MAX_CACHED_BYTES = 2 * 1024 * 1024;
+/**
+ * Utterances that collect their audio for the cache at the same time (each up to
+ * MAX_CACHED_BYTES). One that starts while this many are collecting is streamed but not cached,
+ * so many concurrent streams never each hold their whole audio until they end. It matches the
+ * default upstream concurrency, so by default every utterance is still cached.
+ */
+const MAX_COLLECTING = 4;
+
+/** An utterance's chunks, collected for the cache while they stream. */
+interface Collector {
+  add(chunk: Uint8Array): void;
+  /** The whole utterance, or undefined if collecting gave up; either way, no longer counted. */
+  take(): Uint8Array[] | undefined;
+  drop(): void;
+}
 
 export function newUtteranceId(): string {
   return `utt_${randomBytes(9).toString('base64url')}`;
@@ -46,6 +61,12 @@ export function newUtteranceId(): string {
 /** Plans, synthesises and streams speech; the one speak flow every path shares. */
 export class SpeechService {
   readonly #deps: SpeechServiceDeps;
+  /** Utterances collecting their audio for the cache right now (MAX_COLLECTING). */
+  #collecting = 0;
+  /** A stream dropped without being finished never runs its `finally`: its place comes back when it is garbage-collected. */
+  readonly #dropped = new FinalizationRegistry<number>((places) => {
+    this.#collecting -= places;
+  });
 
   constructor(deps: SpeechServiceDeps) {
     this.#deps = deps;
@@ -105,36 +126,74 @@ export class SpeechService {
     metrics.count('Characters', plan.characters);
     const stitch = !NO_STITCHING.has(plan.modelId) && plan.parts.length > 1;
     const requestIds: string[] = [];
-    let kept: Uint8Array[] | undefined = [];
-    let keptBytes = 0;
-    for (const [index, part] of plan.parts.entries()) {
-      signal?.throwIfAborted();
-      const previous = plan.parts[index - 1];
-      const next = plan.parts[index + 1];
-      const upstream = await provider.stream(
-        {
-          text: part,
-          voiceId: plan.voiceId,
-          modelId: plan.modelId,
-          outputFormat: plan.outputFormat,
-          voiceSettings: plan.voiceSettings,
-          ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
-          ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
-          ...(stitch && next ? { nextText: next } : {}),
-        },
-        signal,
-      );
-      if (upstream.requestId) requestIds.push(upstream.requestId);
-      for await (const chunk of upstream.chunks) {
-        if (kept) {
-          keptBytes += chunk.byteLength;
-          if (keptBytes > MAX_CACHED_BYTES) kept = undefined;
-          else kept.push(chunk);
+    const collected = this.#collector();
+    try {
+      for (const [index, part] of plan.parts.entries()) {
+        signal?.throwIfAborted();
+        const previous = plan.parts[index - 1];
+        const next = plan.parts[index + 1];
+        const upstream = await provider.stream(
+          {
+            text: part,
+            voiceId: plan.voiceId,
+            modelId: plan.modelId,
+            outputFormat: plan.outputFormat,
+            voiceSettings: plan.voiceSettings,
+            ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
+            ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
+            ...(stitch && next ? { nextText: next } : {}),
+          },
+          signal,
+        );
+        if (upstream.requestId) requestIds.push(upstream.requestId);
+        for await (const chunk of upstream.chunks) {
+          collected.add(chunk);
+          yield chunk;
         }
-        yield chunk;
       }
+      const whole = collected.take();
+      if (whole) cache.set(key, whole);
+    } finally {
+      collected.drop();
     }
-    if (kept) cache.set(key, kept);
+  }
+
+  /** Collects one utterance, up to MAX_CACHED_BYTES, if it gets one of the MAX_COLLECTING places when its audio starts. */
+  #collector(): Collector {
+    let chunks: Uint8Array[] | undefined = [];
+    let bytes = 0;
+    let placed = false;
+    const release = () => {
+      chunks = undefined;
+      if (!placed) return;
+      placed = false;
+      this.#collecting -= 1;
+      this.#dropped.unregister(collector);
+    };
+    const collector: Collector = {
+      add: (chunk) => {
+        if (!chunks) return;
+        if (!placed) {
+          if (this.#collecting >= MAX_COLLECTING) {
+            chunks = undefined;
+            return;
+          }
+          placed = true;
+          this.#collecting += 1;
+          this.#dropped.register(collector, 1, collector);
+        }
+        bytes += chunk.byteLength;
+        if (bytes > MAX_CACHED_BYTES) release();
+        else chunks.push(chunk);
+      },
+      take: () => {
+        const whole = chunks;
+        release();
+        return whole;
+      },
+      drop: release,
+    };
+    return collector;
   }
 
   /**

@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import { errorToResponse, JessicaError } from '../errors.js';
 import type { Jessica } from '../jessica.js';
 import { backendFromJessica, type McpBackend } from '../mcp/backend.js';
-import { handleMcpRequest } from '../mcp/http.js';
 import type { Logger } from '../ports.js';
 import { authenticate } from './auth.js';
 import { parseJsonBody } from './body.js';
@@ -115,6 +114,8 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
       }
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
+    // Loaded on first use: a Lambda cold start that serves no MCP request skips the MCP SDK.
+    const { handleMcpRequest } = await import('../mcp/http.js');
     const response = await handleMcpRequest(
       new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}) }),
       {

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isJessicaError } from '../errors.js';
@@ -27,6 +28,18 @@ const voiceSettingsShape = z
   })
   .strict();
 
+/** Tool input shapes, built once: every request registers the tools on a fresh server. */
+const SPEAK_INPUT = { text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') };
+const TTS_INPUT = { text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') };
+const LIST_VOICES_INPUT = { search: z.string().max(100).optional() };
+const UPDATE_SETTINGS_INPUT = {
+  default_voice_id: z.string().optional().describe('Voice id or name.'),
+  default_model_id: z.string().optional(),
+  output_format: z.enum(OUTPUT_FORMATS).optional(),
+  voice_settings: voiceSettingsShape.optional(),
+  auto_play: z.boolean().optional(),
+};
+
 function json(value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
 }
@@ -49,6 +62,13 @@ function audioBlock(result: AudioResult): CallToolResult['content'][number] {
 }
 
 /**
+ * One JSON Schema validator for every server: the SDK would build an Ajv instance per server,
+ * that is per request in stateless mode, and none of the tools needs it (it validates
+ * elicitation answers).
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+
+/**
  * The MCP tools, registered once here; adapters only choose the transport. One server serves
  * one principal (the caller authenticated by the adapter).
  */
@@ -59,6 +79,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       instructions:
         'Jessica speaks text aloud with ElevenLabs voices. Use speak_text to say something to the user through their open Jessica page; keep it short and conversational.',
+      jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     },
   );
 
@@ -68,7 +89,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       title: 'Speak text',
       description:
         'Say text aloud on the user\'s open Jessica page, streamed as it is synthesised. Returns as soon as it is queued unless wait is true. If no page is open, returns the audio inline with the page address.',
-      inputSchema: { text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') },
+      inputSchema: SPEAK_INPUT,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ text, voice, model, wait }) =>
@@ -96,7 +117,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'Text to speech',
       description: 'Synthesise text and return the audio as an MCP audio content block (MP3 by default).',
-      inputSchema: { text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') },
+      inputSchema: TTS_INPUT,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ text, voice, model, output_format }) =>
@@ -111,7 +132,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'List voices',
       description: 'The voices available to this account, optionally filtered by a search term (name, accent, gender, use case).',
-      inputSchema: { search: z.string().max(100).optional() },
+      inputSchema: LIST_VOICES_INPUT,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ search }) => run(async () => json({ voices: await backend.listVoices(search) })),
@@ -138,13 +159,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'Update settings',
       description: 'Change your defaults. Voice and model must exist; voice settings use the upstream ranges.',
-      inputSchema: {
-        default_voice_id: z.string().optional().describe('Voice id or name.'),
-        default_model_id: z.string().optional(),
-        output_format: z.enum(OUTPUT_FORMATS).optional(),
-        voice_settings: voiceSettingsShape.optional(),
-        auto_play: z.boolean().optional(),
-      },
+      inputSchema: UPDATE_SETTINGS_INPUT,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     },
     (patch) =>
