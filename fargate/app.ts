@@ -185,19 +185,24 @@ async function writeResponseRaw(req: IncomingMessage, res: ServerResponse, respo
       res.end(Buffer.from(body.value.buffer, body.value.byteOffset, body.value.byteLength));
       return;
     case 'stream':
-      res.flushHeaders();
-      try {
-        for await (const chunk of body.value) {
-          if (res.destroyed) break;
-          // Respect backpressure: a slow client must not make us buffer the whole utterance.
-          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
-        }
-        res.end();
-      } catch (error) {
-        // Headers are gone: break the chunked encoding so the client never takes it as complete.
-        logger.warn('stream aborted', { code: error instanceof JessicaError ? error.code : 'internal_error' });
-        res.destroy();
-      }
+      await pipeAudio(res, body.value, logger);
+  }
+}
+
+/** Writes chunks as they come, with backpressure; a failure mid-stream breaks the response. */
+async function pipeAudio(res: ServerResponse, chunks: AsyncIterable<Uint8Array>, logger: Logger): Promise<void> {
+  res.flushHeaders();
+  try {
+    for await (const chunk of chunks) {
+      if (res.destroyed) break;
+      // Respect backpressure: a slow client must not make us buffer the whole utterance.
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    res.end();
+  } catch (error) {
+    // Headers are gone: break the chunked encoding so the client never takes it as complete.
+    logger.warn('stream aborted', { code: error instanceof JessicaError ? error.code : 'internal_error' });
+    res.destroy();
   }
 }
 
@@ -274,19 +279,7 @@ async function writeResponse(res: Response, response: ApiResponse, logger: Logge
       res.end(Buffer.from(body.value.buffer, body.value.byteOffset, body.value.byteLength));
       return;
     case 'stream':
-      res.flushHeaders();
-      try {
-        for await (const chunk of body.value) {
-          if (res.destroyed) break;
-          // Respect backpressure: a slow client must not make us buffer the whole utterance.
-          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
-        }
-        res.end();
-      } catch (error) {
-        // Headers are gone: break the chunked encoding so the client never takes it as complete.
-        logger.warn('stream aborted', { code: error instanceof JessicaError ? error.code : 'internal_error' });
-        res.destroy();
-      }
+      await pipeAudio(res, body.value, logger);
   }
 }
 
