@@ -35,8 +35,11 @@ export function createApp(options: AppOptions): express.Express {
 
   const router = express.Router({ caseSensitive: true, strict: false });
   const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const contentType = expressContentType(app);
   const toCore = (req: Request, res: Response, next: NextFunction) => {
-    void forward(req, res, api, logger).catch(next);
+    const queryAt = req.url.indexOf('?');
+    const target = { path: req.path, query: queryAt === -1 ? '' : req.url.slice(queryAt + 1), protocol: req.protocol };
+    forwardRaw(req, res, target, api, contentType, logger).catch(next);
   };
 
   router.all(['/health', '/mcp', '/api/{*rest}'], rawBody, toCore);
@@ -170,7 +173,7 @@ async function forwardRaw(
   await writeResponseRaw(req, res, response, contentType, logger);
 }
 
-/** `writeResponse` on a bare ServerResponse: the same status, headers and body as Express's `status().set()` and `send()`. */
+/** Writes the core's response on a bare ServerResponse: the same status, headers and body as Express's `status().set()` and `send()`. */
 async function writeResponseRaw(req: IncomingMessage, res: ServerResponse, response: ApiResponse, contentType: (value: string) => string, logger: Logger): Promise<void> {
   setStatusAndHeaders(res, response.status, response.headers, contentType);
   const { body } = response;
@@ -242,45 +245,6 @@ function sendErrorRaw(res: ServerResponse, error: unknown, contentType: (value: 
   }
   setStatusAndHeaders(res, status, SECURITY_HEADERS, contentType);
   sendJsonRaw(res.req, res, JSON.stringify(body), contentType);
-}
-
-async function forward(req: Request, res: Response, api: AppOptions['api'], logger: Logger): Promise<void> {
-  const controller = new AbortController();
-  // The client went away before the response finished: stop the upstream work too.
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  const response = await api({
-    method: req.method,
-    path: req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path,
-    query,
-    headers,
-    body: Buffer.isBuffer(req.body) ? req.body : undefined,
-    origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
-    signal: controller.signal,
-  });
-  await writeResponse(res, response, logger);
-}
-
-async function writeResponse(res: Response, response: ApiResponse, logger: Logger): Promise<void> {
-  res.status(response.status).set(response.headers);
-  const { body } = response;
-  switch (body.kind) {
-    case 'empty':
-      res.end();
-      return;
-    case 'json':
-      res.type('application/json').send(JSON.stringify(body.value));
-      return;
-    case 'bytes':
-      res.end(Buffer.from(body.value.buffer, body.value.byteOffset, body.value.byteLength));
-      return;
-    case 'stream':
-      await pipeAudio(res, body.value, logger);
-  }
 }
 
 function sendError(res: Response, error: unknown, logger?: Logger): void {
