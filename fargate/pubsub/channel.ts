@@ -642,8 +642,8 @@ export class RedisLiveChannel implements LiveChannel {
 }
 
 function planToWire(plan: SpeechPlan): WirePlan {
-  const { utteranceId, text, voiceId, voiceName, modelId, outputFormat, mime, voiceSettings, characters } = plan;
-  return { utteranceId, text, voiceId, voiceName, modelId, outputFormat, mime, voiceSettings, characters };
+  const { parts: _parts, ...wire } = plan;
+  return wire;
 }
 
 function wireToPlan(wire: WirePlan): SpeechPlan {

@@ -1,4 +1,4 @@
-import type { OutputFormat, Settings, VoiceSettings } from '../../core/index.js';
+import type { Settings, SpeechPlan } from '../../core/index.js';
 
 /**
  * The messages tasks exchange over Redis pub/sub, one binary-safe frame each:
@@ -6,18 +6,8 @@ import type { OutputFormat, Settings, VoiceSettings } from '../../core/index.js'
  * Only `chunk` has a payload (raw audio); every other type is all header.
  */
 
-/** Plan fields a listening task needs to announce and play an utterance it did not synthesise. */
-export interface WirePlan {
-  utteranceId: string;
-  text: string;
-  voiceId: string;
-  voiceName: string;
-  modelId: string;
-  outputFormat: OutputFormat;
-  mime: string;
-  voiceSettings: VoiceSettings;
-  characters: number;
-}
+/** Plan fields a listening task needs to announce and play an utterance it did not synthesise (the text parts stay with the synthesising task). */
+export type WirePlan = Omit<SpeechPlan, 'parts'>;
 
 export type Frame =
   /** An utterance begins; `origin` is the task that synthesises it (where `played` acks go). */

@@ -1,15 +1,6 @@
-import type { Settings } from './types.js';
-
-/** Text frames the server sends on the WebSocket (SPEC §5). Audio arrives as binary frames. */
-export type ServerMessage =
-  | { type: 'hello'; version: string; target: string; settings: Settings; listener_id?: string }
-  | { type: 'audio.start'; id: string; text: string; voice_id: string; model_id: string; format: string; mime: string }
-  | { type: 'audio.end'; id: string; bytes: number }
-  | { type: 'audio.error'; id: string; code: string; message: string }
-  | { type: 'stopped' }
-  | { type: 'settings'; settings: Settings }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'pong' };
+/** Text frames the server sends on the WebSocket (SPEC §5): the core's own type. Audio arrives as binary frames. */
+export type { ServerMessage } from '../../core/live/messages.js';
+import type { ServerMessage } from '../../core/live/messages.js';
 
 export type ClientMessage =
   | { type: 'speak'; text: string; voice?: string; model?: string }
