@@ -66,10 +66,10 @@ export function createApp(options: AppOptions): express.Express {
   if (config.rootPath) app.use(config.rootPath, router);
   else app.use(router);
   app.use(rawBody, (req, res) => {
-    sendError(res, new JessicaError('not_found', `No route ${req.path.slice(0, 200)}.`));
+    sendErrorRaw(res, new JessicaError('not_found', `No route ${req.path.slice(0, 200)}.`), contentType, logger);
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    sendError(res, bodyParserError(error) ?? error, logger);
+    sendErrorRaw(res, bodyParserError(error) ?? error, contentType, logger);
   });
   return app;
 }
@@ -245,18 +245,6 @@ function sendErrorRaw(res: ServerResponse, error: unknown, contentType: (value: 
   }
   setStatusAndHeaders(res, status, SECURITY_HEADERS, contentType);
   sendJsonRaw(res.req, res, JSON.stringify(body), contentType);
-}
-
-function sendError(res: Response, error: unknown, logger?: Logger): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const { status, body } = errorToResponse(error);
-  if (status >= 500 && logger && !(error instanceof JessicaError)) {
-    logger.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
-  }
-  res.status(status).set(SECURITY_HEADERS).type('application/json').send(JSON.stringify(body));
 }
 
 /** Express's body parser throws errors with a `type`; they become the SPEC's codes. */
