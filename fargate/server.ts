@@ -44,7 +44,7 @@ export interface RunningServer {
 }
 
 /** A listener may fall this far behind before it is dropped (about a minute of 128 kbit/s audio). */
-const MAX_LISTENER_BUFFER = 1024 * 1024;
+export const MAX_LISTENER_BUFFER = 1024 * 1024;
 const METRICS_FLUSH_MS = 60_000;
 
 /** The live server's composition root: config → core → hub → HTTP + WebSocket. */

@@ -84,7 +84,19 @@ async function respond(exchange: Exchange, variant: TtsVariant, params: TtsParam
   if (!variant.stream) headers['content-length'] = String(totalLength(pieces));
   res.writeHead(200, headers);
 
-  const sent: SentAudio = { requestId, path: exchange.recorded.path, text: params.text, bytes: Buffer.alloc(0), completed: false };
+  // The written pieces are joined when read, not on every write: joining as they go costs the square of the length.
+  const written: Buffer[] = [];
+  let joined: Buffer | undefined;
+  const sent: SentAudio = {
+    requestId,
+    path: exchange.recorded.path,
+    text: params.text,
+    get bytes() {
+      joined ??= Buffer.concat(written);
+      return joined;
+    },
+    completed: false,
+  };
   state.sentAudio.push(sent);
   state.chargeCharacters(characterCount(params.text));
   res.once('close', () => {
@@ -98,7 +110,9 @@ async function respond(exchange: Exchange, variant: TtsVariant, params: TtsParam
     cut,
     signal,
     onWritten: (audio) => {
-      if (audio.length > 0) sent.bytes = Buffer.concat([sent.bytes, audio]);
+      if (audio.length === 0) return;
+      written.push(audio);
+      joined = undefined;
     },
   });
   if (outcome === 'completed' && !signal.aborted) sent.completed = true;

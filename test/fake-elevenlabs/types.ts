@@ -33,7 +33,7 @@ export interface SentAudio {
   path: string;
   text: string;
   /** Audio bytes written so far (decoded audio for the with-timestamps endpoints). */
-  bytes: Buffer;
+  readonly bytes: Buffer;
   /** True once the whole body has been written. */
   completed: boolean;
 }

@@ -105,7 +105,10 @@ describe('live WebSocket path', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ stopped: 2 });
     await listener.next('stopped');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Utterances play in order: once one spoken after the stop has ended, a cleared one can no longer come.
+    stack.fake.configure({ chunkDelayMs: 0 });
+    const after = (await (await stack.request('/api/v1/speak', { token: ALICE, body: { text: 'After the stop.' } })).json()) as { utterance_id: string };
+    await listener.next('audio.end', (frame) => frame['id'] === after.utterance_id);
     expect(listener.json('audio.start').map((frame) => frame['id'])).not.toContain(queued.utterance_id);
   });
 

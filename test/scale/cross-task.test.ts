@@ -131,16 +131,17 @@ describe('two live tasks sharing Redis', () => {
     expect(await response.json()).toEqual({ stopped: 2 });
     await onFirst.next('stopped');
     await onSecond.next('stopped');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The turn to speak was handed back: the next utterance plays at once. Utterances play in order, so
+    // once it has ended on both tasks, neither the cleared one nor the rest of the cut one can still come.
+    fake.configure({ chunkDelayMs: 0, chunkSize: 4096 });
+    const next = await speak(second, ALICE, 'After the stop.');
+    await onFirst.next('audio.end', (frame) => frame['id'] === next.utterance_id);
+    await onSecond.next('audio.end', (frame) => frame['id'] === next.utterance_id);
     for (const listener of [onFirst, onSecond]) {
       expect(listener.json('audio.start').map((frame) => frame['id'])).not.toContain(queued.utterance_id);
       expect(listener.json('audio.end').map((frame) => frame['id'])).not.toContain(playing.utterance_id);
     }
     expect(fake.sentAudio.find((audio) => audio.text === 'A long reading that will be cut short.')?.completed).toBe(false);
-    // The turn to speak was handed back: the next utterance plays at once.
-    fake.configure({ chunkDelayMs: 0, chunkSize: 4096 });
-    const next = await speak(second, ALICE, 'After the stop.');
-    await onFirst.next('audio.end', (frame) => frame['id'] === next.utterance_id);
   });
 
   it('reaches a listener that connected a moment ago on the task that speaks', async () => {
@@ -198,8 +199,10 @@ describe('two live tasks sharing Redis', () => {
     await untilPresent('alice', 2);
     asker.send({ type: 'speak', text: 'Only for this tab.' });
     await asker.next('audio.end');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(other.json('audio.start')).toHaveLength(0);
+    // Frames from one task reach the other in order: once an utterance for every tab has arrived, the private one cannot still come.
+    const everyone = await speak(second, ALICE, 'For every tab.');
+    await other.next('audio.end', (frame) => frame['id'] === everyone.utterance_id);
+    expect(other.json('audio.start').map((frame) => frame['id'])).toEqual([everyone.utterance_id]);
   });
 
   it('holds the upstream concurrency limit across both tasks', async () => {

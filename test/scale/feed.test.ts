@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LiveHub, noMetrics, silentLogger, type ListenerConnection, type ServerMessage, type SpeechPlan } from '../../core/index.js';
 import { RemoteFeed } from '../../fargate/pubsub/feed.js';
 import { bufferToFrame, frameToBuffer, FrameError, type Frame } from '../../fargate/pubsub/frames.js';
@@ -109,14 +109,20 @@ describe('RemoteFeed into the local hub', () => {
     expect(page.json('audio.error')).toHaveLength(1);
   });
 
-  it('gives up on a task that goes silent, unless it says it is alive', async () => {
-    const feed = new RemoteFeed({ maxBufferedBytes: 1024, idleTimeoutMs: 80 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    feed.touch();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(feed.settled).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(feed.settled).toBe(true);
+  it('gives up on a task that goes silent, unless it says it is alive', () => {
+    // The clock is the test's: on a busy machine a real timer may fire late, never early, and that is not what this tests.
+    vi.useFakeTimers();
+    try {
+      const feed = new RemoteFeed({ maxBufferedBytes: 1024, idleTimeoutMs: 80 });
+      vi.advanceTimersByTime(50);
+      feed.touch();
+      vi.advanceTimersByTime(50);
+      expect(feed.settled).toBe(false);
+      vi.advanceTimersByTime(30);
+      expect(feed.settled).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops reading at once when the hub aborts (stop)', async () => {
