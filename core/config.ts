@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { hostName, LOOPBACK_HOST_NAMES, type HostPolicy } from './http/host.js';
 
 /** Deployment configuration, read once from the environment. User settings live in a store. */
 export interface Config {
@@ -17,6 +18,8 @@ export interface Config {
   readonly allowAnonymous: boolean;
   /** Undefined: same origin only. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /** The `Host` values served (DNS-rebinding protection), from JESSICA_ALLOWED_HOSTS or derived. */
+  readonly allowedHosts: HostPolicy;
   readonly settings: SettingsLocation;
   readonly logLevel: LogLevel;
   readonly maxTextLength: number;
@@ -136,6 +139,40 @@ function parseOrigins(raw: string | undefined): readonly string[] | undefined {
   return Object.freeze(origins.map((origin) => origin.replace(/\/$/, '')));
 }
 
+/**
+ * JESSICA_ALLOWED_HOSTS: comma-separated host names (a port is ignored), `.example.com` for any
+ * name below it, or `*` (only with tokens) for a proxy in front that rewrites Host. Unset: the
+ * hosts of JESSICA_PUBLIC_URL and of each allowed origin. The loopback names are always served;
+ * IP literals too when the server is bound beyond loopback.
+ */
+function parseAllowedHosts(
+  raw: string | undefined,
+  context: { bindHost: string; publicUrl: URL | undefined; origins: readonly string[] | undefined; tokens: Config['tokens'] },
+): HostPolicy {
+  const names = new Set(LOOPBACK_HOST_NAMES);
+  const suffixes: string[] = [];
+  if (raw === undefined) {
+    for (const url of [context.publicUrl, ...(context.origins ?? []).map((origin) => new URL(origin))]) {
+      if (url) names.add(url.hostname.toLowerCase());
+    }
+  } else {
+    const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    if (entries.includes('*')) {
+      if (entries.length > 1) throw new ConfigError('JESSICA_ALLOWED_HOSTS', '"*" stands alone; list host names or use "*" only');
+      if (context.tokens === undefined) throw new ConfigError('JESSICA_ALLOWED_HOSTS', '"*" needs JESSICA_TOKENS: without tokens any web page could call this server');
+      return Object.freeze({ any: true });
+    }
+    for (const entry of entries) {
+      const suffix = entry.startsWith('.');
+      const name = hostName(suffix ? entry.slice(1) : entry);
+      if (name === undefined) throw new ConfigError('JESSICA_ALLOWED_HOSTS', `"${entry}" is not a host name`);
+      if (suffix) suffixes.push(`.${name}`);
+      else names.add(name);
+    }
+  }
+  return Object.freeze({ any: false, names, suffixes: Object.freeze(suffixes), ipLiterals: !isLoopbackHost(context.bindHost) });
+}
+
 function parseSettings(raw: string | undefined, home: string): SettingsLocation {
   if (raw === undefined) return { kind: 'file', path: join(home, '.config', 'jessica', 'settings.json') };
   if (raw === 'memory:') return { kind: 'memory' };
@@ -179,7 +216,9 @@ export function loadConfig(env: Env, options: { target?: Target; home?: string }
     'http:',
     'https:',
   ]);
-  const publicUrl = text(env, 'JESSICA_PUBLIC_URL');
+  const publicUrlText = text(env, 'JESSICA_PUBLIC_URL');
+  const publicUrl = publicUrlText === undefined ? undefined : parseUrl('JESSICA_PUBLIC_URL', publicUrlText, ['http:', 'https:']);
+  const allowedOrigins = parseOrigins(text(env, 'JESSICA_ALLOWED_ORIGINS'));
   const pubsubUrl = text(env, 'JESSICA_PUBSUB');
   return Object.freeze({
     target,
@@ -191,7 +230,8 @@ export function loadConfig(env: Env, options: { target?: Target; home?: string }
     rootPath: parseRootPath(text(env, 'ROOT_PATH')),
     tokens,
     allowAnonymous,
-    allowedOrigins: parseOrigins(text(env, 'JESSICA_ALLOWED_ORIGINS')),
+    allowedOrigins,
+    allowedHosts: parseAllowedHosts(text(env, 'JESSICA_ALLOWED_HOSTS'), { bindHost: host, publicUrl, origins: allowedOrigins, tokens }),
     settings: parseSettings(text(env, 'JESSICA_SETTINGS'), options.home ?? homedir()),
     logLevel: parseLogLevel(text(env, 'LOG_LEVEL')),
     maxTextLength: integer(env, 'JESSICA_MAX_TEXT', 20_000, 1, 1_000_000),
@@ -202,7 +242,7 @@ export function loadConfig(env: Env, options: { target?: Target; home?: string }
     cacheBytes: integer(env, 'JESSICA_CACHE_BYTES', 32 * 1024 * 1024, 0, 2 ** 31),
     catalogTtlMs: integer(env, 'JESSICA_CATALOG_TTL_MS', 5 * 60_000, 0, 24 * 3_600_000),
     rateLimitPerMinute: integer(env, 'JESSICA_RATE_LIMIT', 600, 1, 1_000_000),
-    publicUrl: publicUrl === undefined ? undefined : parseUrl('JESSICA_PUBLIC_URL', publicUrl, ['http:', 'https:']).toString(),
+    publicUrl: publicUrl?.toString(),
     pubsubUrl: pubsubUrl === undefined ? undefined : parseUrl('JESSICA_PUBSUB', pubsubUrl, ['redis:', 'rediss:']).toString(),
   });
 }

@@ -28,4 +28,5 @@ export * from './http/api.js';
 export * from './http/auth.js';
 export * from './http/body.js';
 export * from './http/headers.js';
+export * from './http/host.js';
 export * from './http/rate-limit.js';

@@ -4,6 +4,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import {
   contentSecurityPolicy,
   errorToResponse,
+  forbiddenHost,
+  isHostAllowed,
   JessicaError,
   MAX_BODY_BYTES,
   SECURITY_HEADERS,
@@ -97,6 +99,11 @@ export function createRequestListener(options: AppOptions): (req: IncomingMessag
   const trustProxy = app.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
   const contentType = expressContentType(app);
   return (req, res) => {
+    // DNS rebinding: a foreign Host is refused before anything is read, page and API alike.
+    if (!isHostAllowed(req.headers.host, config.allowedHosts)) {
+      sendErrorRaw(res, forbiddenHost(), contentType, logger);
+      return;
+    }
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);

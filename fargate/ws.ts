@@ -6,6 +6,8 @@ import {
   authenticate,
   ClientFrameError,
   errorToResponse,
+  forbiddenHost,
+  isHostAllowed,
   isOriginAllowed,
   parseClientMessage,
   type Config,
@@ -44,6 +46,8 @@ export function attachLiveSockets(options: LiveSocketOptions): { wss: WebSocketS
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // DNS rebinding: a page on a foreign Host must not listen to what the assistant says.
+    if (!isHostAllowed(request.headers.host, config.allowedHosts)) return refuse(socket, 403, 'forbidden_host', forbiddenHost().message);
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return refuse(socket, 404, 'not_found', `No route ${url.pathname.slice(0, 200)}.`);
     const host = request.headers.host;

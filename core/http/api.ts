@@ -6,6 +6,7 @@ import type { Logger } from '../ports.js';
 import { authenticate } from './auth.js';
 import { parseJsonBody } from './body.js';
 import { corsHeaders, isOriginAllowed, SECURITY_HEADERS } from './headers.js';
+import { isHostAllowed } from './host.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -22,6 +23,8 @@ export interface ApiRequest {
   origin: string | undefined;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
+  /** A host name the platform in front already matched this request to (API Gateway's domain): served as Host too. */
+  servedHost?: string;
 }
 
 export type ApiBody =
@@ -133,6 +136,8 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
 
   return async function handle(request: ApiRequest): Promise<ApiResponse> {
     const headers: Record<string, string> = { ...SECURITY_HEADERS };
+    // Before anything else, CORS included: a foreign Host is a DNS-rebinding page, and learns nothing.
+    if (!isHostAllowed(request.headers['host'], config.allowedHosts, request.servedHost)) return errorResponse(forbiddenHost(), headers, request);
     const origin = request.headers['origin'];
     const allowedOrigin = isOriginAllowed(origin, request.origin, config.allowedOrigins);
     if (origin && allowedOrigin && origin !== request.origin) Object.assign(headers, corsHeaders(origin));
@@ -184,6 +189,11 @@ function httpOrigin(origin: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The refusal of a request whose Host this server does not serve. */
+export function forbiddenHost(): JessicaError {
+  return new JessicaError('forbidden_host', 'This server does not answer to that Host (see JESSICA_ALLOWED_HOSTS).');
 }
 
 function bodyOf(request: ApiRequest): unknown {

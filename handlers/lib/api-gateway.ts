@@ -40,7 +40,7 @@ export function eventToApiRequest(event: HttpEventV2, rootPath: string, signal?:
   }
   // Payload 2.0 moves cookies out of the headers.
   if (event.cookies?.length) headers['cookie'] = event.cookies.join('; ');
-  const host = headers['host'] ?? event.requestContext.domainName;
+  const host = (headers['host'] ??= event.requestContext.domainName);
   const scheme = headers['x-forwarded-proto']?.split(',')[0]?.trim() || 'https';
   const body =
     event.body === undefined || event.body === null
@@ -55,6 +55,8 @@ export function eventToApiRequest(event: HttpEventV2, rootPath: string, signal?:
     headers,
     body,
     origin: host ? `${scheme}://${host}` : undefined,
+    // API Gateway and Function URLs route a request to this function only by one of its own domain names.
+    servedHost: event.requestContext.domainName,
     ...(signal ? { signal } : {}),
   };
 }

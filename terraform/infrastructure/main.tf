@@ -48,6 +48,7 @@ module "service" {
   pubsub_parameter_arn             = var.pubsub_parameter_name == null ? null : "${local.parameter_arn_prefix}/${trimprefix(var.pubsub_parameter_name, "/")}"
   allowed_origins                  = [local.site_origin]
   public_url                       = "${local.site_origin}/"
+  allowed_hosts                    = [var.api_domain_name]
   log_level                        = var.log_level
 
   timezone       = var.timezone

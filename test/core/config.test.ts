@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       tokens: undefined,
       allowAnonymous: false,
       allowedOrigins: undefined,
+      allowedHosts: { any: false, names: new Set(['localhost', '127.0.0.1', '[::1]']), suffixes: [], ipLiterals: false },
       settings: { kind: 'file', path: join(HOME, '.config', 'jessica', 'settings.json') },
       logLevel: 'INFO',
       maxTextLength: 20_000,
@@ -155,6 +156,10 @@ describe('loadConfig', () => {
       ['JESSICA_UPSTREAM_TIMEOUT_MS', { JESSICA_UPSTREAM_TIMEOUT_MS: '1.5' }],
       ['JESSICA_PUBLIC_URL', { JESSICA_PUBLIC_URL: 'ws://x.example' }],
       ['JESSICA_PUBSUB', { JESSICA_PUBSUB: 'http://x.example' }],
+      ['JESSICA_ALLOWED_HOSTS', { JESSICA_ALLOWED_HOSTS: 'not a host' }],
+      ['JESSICA_ALLOWED_HOSTS', { JESSICA_ALLOWED_HOSTS: 'https://a.example' }],
+      ['JESSICA_ALLOWED_HOSTS', { JESSICA_ALLOWED_HOSTS: '*' }],
+      ['JESSICA_ALLOWED_HOSTS', { JESSICA_ALLOWED_HOSTS: '*,a.example', JESSICA_TOKENS: 'alice:alice-secret-1' }],
     ];
     for (const [variable, env] of cases) {
       it(`${variable} for ${JSON.stringify(env)}`, () => {
@@ -195,6 +200,29 @@ describe('loadConfig', () => {
 
   it('reads false-like values of JESSICA_ALLOW_ANONYMOUS as false', () => {
     for (const raw of ['false', '0', 'NO']) expect(configError({ HOST: '0.0.0.0', JESSICA_ALLOW_ANONYMOUS: raw }).variable).toBe('JESSICA_TOKENS');
+  });
+});
+
+describe('allowed hosts (DNS-rebinding protection)', () => {
+  const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+  const policyOf = (env: Record<string, string>) => loadConfig(env, { home: HOME }).allowedHosts;
+
+  it('serves the loopback names only by default, and no IP literal', () => {
+    expect(policyOf({})).toEqual({ any: false, names: new Set(LOOPBACK), suffixes: [], ipLiterals: false });
+  });
+
+  it('adds the hosts of JESSICA_PUBLIC_URL and of each allowed origin, and IP literals beyond loopback', () => {
+    const env = { HOST: '0.0.0.0', JESSICA_TOKENS: 'alice:alice-secret-1', JESSICA_PUBLIC_URL: 'https://Jessica.example.io/jessica/', JESSICA_ALLOWED_ORIGINS: 'https://page.example.io:8443' };
+    expect(policyOf(env)).toEqual({ any: false, names: new Set([...LOOPBACK, 'jessica.example.io', 'page.example.io']), suffixes: [], ipLiterals: true });
+  });
+
+  it('serves exactly the names of JESSICA_ALLOWED_HOSTS (and the loopback names) when it is set', () => {
+    const env = { JESSICA_ALLOWED_HOSTS: 'api.example.io:443, .internal.example ,LAN-box', JESSICA_PUBLIC_URL: 'https://jessica.example.io/' };
+    expect(policyOf(env)).toEqual({ any: false, names: new Set([...LOOPBACK, 'api.example.io', 'lan-box']), suffixes: ['.internal.example'], ipLiterals: false });
+  });
+
+  it('serves any Host with "*" when tokens guard every route', () => {
+    expect(policyOf({ JESSICA_ALLOWED_HOSTS: '*', JESSICA_TOKENS: 'alice:alice-secret-1' })).toEqual({ any: true });
   });
 });
 

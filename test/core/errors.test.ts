@@ -10,6 +10,7 @@ const SPEC_TABLE: Record<string, number> = {
   unknown_model: 400,
   unauthorized: 401,
   forbidden_origin: 403,
+  forbidden_host: 403,
   not_found: 404,
   method_not_allowed: 405,
   no_listeners: 409,

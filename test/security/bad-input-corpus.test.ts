@@ -113,7 +113,7 @@ describe('the bad-input corpus', () => {
       method: test.method,
       path: expand(test.path),
       query: new URLSearchParams(expand(test.query ?? '')),
-      headers: expandDeep(test.headers),
+      headers: { host: new URL(OWN_ORIGIN).host, ...expandDeep(test.headers) },
       body: body === undefined ? undefined : new Uint8Array(body),
       origin: OWN_ORIGIN,
     });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isErrorCode } from '../../core/errors.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
-import { directHandler, drain, FUZZ_TOKENS, OWN_ORIGIN, responseProblems, RUNS, settingsPatch, synthesisBody, within } from './fuzz-support.js';
+import { directHandler, drain, FUZZ_TOKENS, OWN_HOST, OWN_ORIGIN, responseProblems, RUNS, settingsPatch, synthesisBody, within } from './fuzz-support.js';
 
 const TOOLS = ['speak_text', 'text_to_speech', 'list_voices', 'list_models', 'get_settings', 'update_settings', 'get_usage', 'stop_speech'] as const;
 const weird = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '__proto__', 'constructor', 'tools/call ', 'TOOLS/CALL'));
@@ -91,7 +91,7 @@ describe('MCP tool arguments and JSON-RPC messages, generated (createApiHandler)
           method: 'POST',
           path: '/mcp',
           query: new URLSearchParams(),
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(acceptHeader ? { accept: acceptHeader } : {}) },
+          headers: { host: OWN_HOST, authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(acceptHeader ? { accept: acceptHeader } : {}) },
           body: text,
           origin: OWN_ORIGIN,
         };

@@ -13,6 +13,8 @@ import type { FakeElevenLabs } from '../fake-elevenlabs/index.js';
 export const FUZZ_TOKENS = { alice: 'fuzz-alice-token-5f1c2d9e', bob: 'fuzz-bob-token-8a7b6c5d' } as const;
 export const FUZZ_TOKENS_ENV = `alice:${FUZZ_TOKENS.alice},bob:${FUZZ_TOKENS.bob}`;
 export const OWN_ORIGIN = 'http://127.0.0.1:9020';
+/** The Host a browser on the page sends with OWN_ORIGIN. */
+export const OWN_HOST = new URL(OWN_ORIGIN).host;
 export const ALLOWED_ORIGIN = 'https://allowed.example';
 
 /** How many cases each property runs; the total across the suite is at least 10 000. */
@@ -292,7 +294,7 @@ export function toApiRequest(request: FuzzRequest): ApiRequest {
     method: request.method,
     path: request.path,
     query: new URLSearchParams(request.query),
-    headers: request.headers,
+    headers: { host: OWN_HOST, ...request.headers },
     body: request.body,
     origin: OWN_ORIGIN,
   };

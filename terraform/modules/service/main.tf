@@ -33,6 +33,14 @@ locals {
   use_alb         = var.ws_ingress == "alb"
   use_valkey      = var.pubsub == "valkey_serverless"
 
+  # CloudFront forwards the viewer's Host on the WebSocket path (the site's); the HTTP API sets the
+  # Host of its private integration itself (the ALB's name, or the address Cloud Map gave it).
+  allowed_hosts = distinct(concat(
+    [for url in concat([var.public_url], var.allowed_origins) : lower(regex("^https?://([^/:]+)", url)[0])],
+    var.allowed_hosts,
+    local.use_alb ? [aws_lb.service[0].dns_name] : [],
+  ))
+
   environment = merge({
     HOST                         = "0.0.0.0"
     PORT                         = tostring(var.container_port)
@@ -42,6 +50,7 @@ locals {
     JESSICA_ALLOWED_ORIGINS      = join(",", var.allowed_origins)
     JESSICA_SETTINGS             = "dynamodb:${module.settings_table.name}"
     JESSICA_PUBLIC_URL           = var.public_url
+    JESSICA_ALLOWED_HOSTS        = join(",", local.allowed_hosts)
     JESSICA_DRAIN_TIMEOUT_MS     = tostring(var.drain_timeout_ms)
     LOG_LEVEL                    = var.log_level
     POWERTOOLS_SERVICE_NAME      = local.metric_service

@@ -174,6 +174,12 @@ variable "public_url" {
   type        = string
 }
 
+variable "allowed_hosts" {
+  description = "More Host names the task answers to (JESSICA_ALLOWED_HOSTS, DNS-rebinding protection), e.g. the HTTP API's custom domain. The hosts of public_url and allowed_origins, the internal ALB's name, IP literals and the loopback names are always served."
+  type        = list(string)
+  default     = []
+}
+
 variable "log_level" {
   description = "LOG_LEVEL."
   type        = string

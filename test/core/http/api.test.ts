@@ -23,7 +23,11 @@ afterAll(() => fake.close());
 
 function request(overrides: Partial<ApiRequest> & { json?: unknown } = {}): ApiRequest {
   const { json, ...rest } = overrides;
-  const headers: Record<string, string | undefined> = { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...rest.headers };
+  const headers: Record<string, string | undefined> = {
+    host: new URL(OWN_ORIGIN).host,
+    ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    ...rest.headers,
+  };
   return {
     method: json === undefined ? 'GET' : 'POST',
     path: '/health',

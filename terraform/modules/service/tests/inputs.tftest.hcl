@@ -58,6 +58,10 @@ run "defaults" {
     condition     = aws_appautoscaling_target.service.max_capacity == 1 && output.pubsub_endpoint == null
     error_message = "One task at most by default."
   }
+  assert {
+    condition     = local.environment["JESSICA_ALLOWED_HOSTS"] == "jessica.example.io"
+    error_message = "The task answers to the site's Host (the WebSocket path through CloudFront) and nothing else by name."
+  }
 }
 
 run "valkey_pubsub_for_several_tasks" {
