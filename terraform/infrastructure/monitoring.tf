@@ -111,6 +111,27 @@ resource "aws_cloudwatch_metric_alarm" "upstream_errors" {
   tags                = var.tags
 }
 
+# The origin-record workflow retries every AWS call; an execution fails only when one still
+# fails afterwards, and then the WebSocket origin may not follow the running task (or, after a
+# lookup failure, points at the placeholder while a task runs).
+resource "aws_cloudwatch_metric_alarm" "origin_record_failed" {
+  count               = var.ws_ingress == "cloudfront" ? 1 : 0
+  alarm_name          = "${var.name}-${var.stage}-origin-record-failed"
+  alarm_description   = "The workflow that points the WebSocket origin record at the running task failed after its retries"
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = module.service.origin_record_state_machine_arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
 # Every running task emits ActiveConnections once a minute, so its SampleCount is the number
 # of live tasks. Missing data is breaching: at zero tasks nothing is emitted. At night that is
 # expected, so the schedules below switch the alarm's actions on only inside the window.
@@ -280,12 +301,12 @@ locals {
       type = "alarm", x = 12, y = 12, width = 12, height = 6
       properties = {
         title = "Alarms"
-        alarms = [
+        alarms = concat([
           aws_cloudwatch_metric_alarm.api_5xx.arn,
           aws_cloudwatch_metric_alarm.lambda_errors.arn,
           aws_cloudwatch_metric_alarm.upstream_errors.arn,
           aws_cloudwatch_metric_alarm.no_healthy_task.arn,
-        ]
+        ], aws_cloudwatch_metric_alarm.origin_record_failed[*].arn)
       }
     },
   ]
