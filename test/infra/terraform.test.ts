@@ -460,7 +460,7 @@ describe('infrastructure monitoring and deploy', () => {
     const widgets = JSON.stringify(infrastructure.locals['dashboard_widgets']);
     expect(widgets).toMatch(/"AWS\/ApiGateway","Count"/);
     expect(widgets).toMatch(/"ActiveConnections"/);
-    expect(widgets).toMatch(/"TimeToFirstAudio"/);
+    expect(widgets).toMatch(/TimeToFirstAudio/);
   });
 
   it('alerts on the monthly budget', () => {
@@ -568,6 +568,25 @@ describe('what a real account would hit: the origin record, the workflow, the de
     expect(statements.length).toBeGreaterThan(5);
     const apigateway = statements.filter((statement) => (statement['actions'] as string[]).some((action) => action.startsWith('apigateway:')));
     expect(apigateway.map((statement) => statement['sid'])).toEqual([]);
+  });
+
+  it('reads as CloudWatch metrics only the series the code bills; the dashboard gets the rest from the measure lines', async () => {
+    const { BILLED_METRICS } = await import('../../handlers/lib/observability.js');
+    const read = new Set<string>();
+    for (const dir of [infrastructure, service]) {
+      for (const { block } of walkBlocks(dir)) {
+        if (block['namespace'] === '${local.metric_namespace}' && typeof block['metric_name'] === 'string') read.add(block['metric_name']);
+      }
+    }
+    const widgets = infrastructure.locals['dashboard_widgets'] as { type: string; properties: { metrics?: unknown[][]; query?: string } }[];
+    for (const widget of widgets.filter((candidate) => candidate.type === 'metric')) {
+      for (const metric of widget.properties.metrics ?? []) if (metric[0] === '${local.metric_namespace}') read.add(String(metric[1]));
+    }
+    expect([...read].sort()).toEqual([...BILLED_METRICS].sort());
+    const queries = widgets.filter((widget) => widget.type === 'log').map((widget) => widget.properties.query ?? '');
+    expect(queries.join('\n')).toMatch(/measure = 'TimeToFirstAudio'/);
+    expect(queries.join('\n')).toMatch(/measure = 'Characters'/);
+    for (const query of queries) expect(query).toMatch(/^\$\{local\.measure_sources\} \| filter message = 'measure'/);
   });
 
   it('creates target tracking (and its two alarms) only when it can act: max_tasks > 1', () => {
