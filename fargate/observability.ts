@@ -16,35 +16,46 @@ export function loggerPort(logger: PowertoolsLogger): Logger {
   };
 }
 
-const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
-  Utterances: MetricUnit.Count,
-  Characters: MetricUnit.Count,
-  TimeToFirstAudio: MetricUnit.Milliseconds,
-  UpstreamErrors: MetricUnit.Count,
-  CacheHits: MetricUnit.Count,
-  DroppedListeners: MetricUnit.Count,
+const UNITS: Record<MetricName, 'Count' | 'Milliseconds'> = {
+  Utterances: 'Count',
+  Characters: 'Count',
+  TimeToFirstAudio: 'Milliseconds',
+  UpstreamErrors: 'Count',
+  CacheHits: 'Count',
+  DroppedListeners: 'Count',
 };
+
+/**
+ * The only names written as CloudWatch metrics: what an alarm or the scaling policy reads
+ * (terraform/infrastructure/monitoring.tf, terraform/modules/service). Each is a metric series
+ * billed for every hour it is published; the Lambda handlers use the same list.
+ */
+export const BILLED_METRICS: ReadonlySet<string> = new Set(['UpstreamErrors', 'ActiveConnections']);
 
 /**
  * EMF metrics on stdout. Outside Lambda nothing flushes them automatically, so the server
  * flushes on an interval and at shutdown. The only dimension is the service: per-principal or
- * per-utterance dimensions would each become a billed metric series.
+ * per-utterance dimensions would each become a billed metric series. Names outside
+ * BILLED_METRICS become `measure` log lines (at INFO whatever the log level), which the
+ * dashboard's Logs Insights widgets aggregate at no per-series cost.
  */
 export class EmfMetrics implements MetricsSink {
   readonly #metrics: Metrics;
+  readonly #measures: PowertoolsLogger;
   readonly #enabled: boolean;
 
   constructor(enabled: boolean) {
     this.#enabled = enabled;
     this.#metrics = new Metrics({ namespace: 'Jessica', serviceName: 'jessica' });
+    this.#measures = new PowertoolsLogger({ serviceName: 'jessica', logLevel: 'INFO' });
   }
 
   count(name: MetricName, value = 1): void {
-    if (this.#enabled) this.#metrics.addMetric(name, UNITS[name], value);
+    this.#record(name, value);
   }
 
   timing(name: MetricName, milliseconds: number): void {
-    if (this.#enabled) this.#metrics.addMetric(name, UNITS[name], Math.round(milliseconds));
+    this.#record(name, Math.round(milliseconds));
   }
 
   /** The scaling signal: connections on this task, emitted every flush. */
@@ -54,5 +65,12 @@ export class EmfMetrics implements MetricsSink {
 
   flush(): void {
     if (this.#enabled && this.#metrics.hasStoredMetrics()) this.#metrics.publishStoredMetrics();
+  }
+
+  #record(name: MetricName, value: number): void {
+    if (!this.#enabled) return;
+    const unit = UNITS[name];
+    if (BILLED_METRICS.has(name)) this.#metrics.addMetric(name, MetricUnit[unit], value);
+    else this.#measures.info('measure', { measure: name, value, unit });
   }
 }

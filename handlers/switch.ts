@@ -1,11 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ConfigError } from '../core/config.js';
 import { pointRouteAt } from './aws/api-route.js';
 import { readServiceState } from './aws/ecs-service-state.js';
-import { createObservability, publishMetrics, type Observability } from './lib/observability.js';
+import { createObservability, type Observability } from './lib/observability.js';
 import { decideTarget, switchActionOf, type RouteTarget, type ServiceState, type SwitchAction } from './lib/route-decision.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,7 +72,7 @@ export type SwitchHandler = (event: unknown, context?: Context) => Promise<Switc
  * writes the route only when the target differs.
  */
 export function createSwitchHandler(options: SwitchHandlerOptions = {}): SwitchHandler {
-  const { powertoolsLogger, powertoolsMetrics, logger } = options.observability ?? createObservability(options.env);
+  const { powertoolsLogger, logger, measure } = options.observability ?? createObservability(options.env);
   let settings: SwitchConfig | undefined;
   let apiGateway = options.apiGateway;
   let ecs = options.ecs;
@@ -88,14 +87,12 @@ export function createSwitchHandler(options: SwitchHandlerOptions = {}): SwitchH
       const state = await readServiceState(ecs, settings.cluster, settings.service);
       const target = decideTarget(state, action);
       const { changed, previous } = await pointRouteAt(apiGateway, settings, settings.integrations[target]);
-      if (changed) powertoolsMetrics.addMetric('RouteSwitches', MetricUnit.Count, 1);
+      if (changed) measure('RouteSwitches', 1, 'Count');
       logger.info(changed ? 'route switched' : 'route unchanged', { action, target, previous, state });
       return { action, target, changed, previous, state };
     } catch (error) {
       logger.error('route switch failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
       throw error;
-    } finally {
-      publishMetrics(powertoolsMetrics);
     }
   };
 }

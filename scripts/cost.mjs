@@ -23,7 +23,7 @@ const round2 = (value) => Math.round(value * 100) / 100;
  *   API calls per day, hours per day with a running task, average open WebSockets while
  *   active, days per month with an active window.
  * @param {{prices: object, assumptions: object}} table the parsed docs/prices.json
- * @returns {{profile: object, date: string, designs: Record<string, {label: string, items: {item: string, usd: number}[], total: number}>}}
+ * @returns {{profile: object, date: string, designs: Record<string, {label: string, items: {item: string, usd: number}[], total: number}>, ceilings: object}}
  * @example
  * const { designs } = estimate(DEFAULT_PROFILE, loadPrices());
  * console.log(designs.default.total);
@@ -46,17 +46,32 @@ export function estimate(profile, table) {
   const natGb = audioGb + a.imageGb * days + a.awsApiGbPerMonth;
   const alwaysOn = a.hoursPerMonth;
 
+  // A custom metric series is billed for the hours in which it is published (CloudWatch
+  // prorates by the hour). ActiveConnections comes from running tasks only; UpstreamErrors from
+  // either runtime, counted for every hour of the month (an upper bound: it is published only
+  // in hours with a failed ElevenLabs call).
+  const seriesHours = { task: Math.min(taskHours, alwaysOn), always: alwaysOn };
+  const metrics = Object.entries(a.billedMetrics).map(([name, when]) => ({
+    item: `CloudWatch metric ${name} (${Math.round(seriesHours[when])} h)`,
+    usd: (seriesHours[when] / alwaysOn) * p.cloudwatch.metricMonth,
+  }));
+  const alarms = (count) => ({ item: `CloudWatch: ${count} alarms`, usd: count * p.cloudwatch.alarmMonth });
+  // The HTTP API's VPC link finds the task through Cloud Map (not with an ALB).
+  const cloudMap = (tasks = 1) => ({
+    item: `Cloud Map instance while running${tasks > 1 ? ` x ${tasks} tasks` : ''}`,
+    usd: tasks * (taskHours / alwaysOn) * p.cloudMap.instanceMonth,
+  });
+
   const common = [
     { item: 'HTTP API requests', usd: (calls / 1e6) * p.httpApi.perMillion },
     { item: 'Lambda off-hours (always-free tier applied)', usd: lambda },
-    { item: `CloudWatch: ${a.customMetrics} custom metrics`, usd: a.customMetrics * p.cloudwatch.metricMonth },
-    { item: `CloudWatch: ${a.alarms} alarms`, usd: a.alarms * p.cloudwatch.alarmMonth },
+    ...metrics,
     {
       item: 'CloudWatch Logs (7-day retention)',
       usd: a.logsGbPerMonth * p.cloudwatch.logsIngestGb + a.logsGbPerMonth * (7 / 30) * p.cloudwatch.logsStorageGbMonth,
     },
+    { item: 'CloudWatch Logs Insights (dashboard log widgets)', usd: a.logsInsightsGbScannedPerMonth * p.cloudwatch.logsInsightsGb },
     { item: 'ECR (last 5 images)', usd: a.imageGb * a.imagesKept * p.ecr.gbMonth },
-    { item: 'Route 53 private zone (Cloud Map namespace)', usd: p.route53.zoneMonth },
     {
       item: 'DynamoDB settings (on-demand)',
       usd: (calls / 1e6) * p.dynamodb.readsPerMillion + ((calls * 0.05) / 1e6) * p.dynamodb.writesPerMillion,
@@ -114,15 +129,15 @@ export function estimate(profile, table) {
   const designs = {
     seed: {
       label: 'Seed design: x86 Fargate in private subnets, NAT gateway 24/7, HTTP API + VPC link (no working WebSocket path)',
-      items: [{ item: 'Fargate x86 0.5 vCPU / 1 GB', usd: fargate('x86') }, ...natGateway, ...common],
+      items: [{ item: 'Fargate x86 0.5 vCPU / 1 GB', usd: fargate('x86') }, ...natGateway, alarms(a.alarms), cloudMap(), ...common],
     },
     default: {
       label: 'Default: ARM64 Fargate with a public IP (no NAT), WebSocket via CloudFront -> task',
-      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, ...common],
+      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, alarms(a.alarms), cloudMap(), ...common],
     },
     default_waf: {
       label: 'Default + WAF on CloudFront (cloudfront_web_acl_arn)',
-      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, waf, ...common],
+      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, waf, alarms(a.alarms), cloudMap(), ...common],
     },
     valkey_2_tasks: {
       label: `Default + Valkey pub/sub (pubsub = "valkey_serverless"), ${pubsubTasks} tasks for the whole active window`,
@@ -130,24 +145,41 @@ export function estimate(profile, table) {
         { item: `Fargate ARM64 0.5 vCPU / 1 GB x ${pubsubTasks} tasks`, usd: pubsubTasks * fargate('arm64') },
         { item: `Task public IPv4 while running x ${pubsubTasks} tasks`, usd: pubsubTasks * taskIp.usd },
         ...valkeyPubsub,
+        // max_tasks > 1: target tracking and the two alarms it creates.
+        alarms(a.alarms + a.targetTrackingAlarms),
+        cloudMap(pubsubTasks),
         ...common,
       ],
     },
     alb: {
       label: 'ws_ingress = "alb": public-IP task behind an internal ALB',
-      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, ...alb, ...common],
+      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, taskIp, ...alb, alarms(a.alarms - a.cloudfrontOnlyAlarms), ...common],
     },
     nat_instance_alb: {
       label: 'egress = "nat_instance" + ALB: private subnets behind fck-nat',
-      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, ...natInstance, ...alb, ...common],
+      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, ...natInstance, ...alb, alarms(a.alarms - a.cloudfrontOnlyAlarms), ...common],
     },
     nat_gateway_alb: {
       label: 'egress = "nat_gateway" + ALB: private subnets behind a NAT gateway (ARM64)',
-      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, ...natGateway, ...alb, ...common],
+      items: [{ item: 'Fargate ARM64 0.5 vCPU / 1 GB', usd: fargate('arm64') }, ...natGateway, ...alb, alarms(a.alarms - a.cloudfrontOnlyAlarms), ...common],
     },
     websocket_api: {
       label: 'Considered, not built: seed + API Gateway WebSocket API with an NLB private integration',
-      items: [{ item: 'Fargate x86 0.5 vCPU / 1 GB', usd: fargate('x86') }, ...natGateway, ...websocketApi, ...common],
+      items: [{ item: 'Fargate x86 0.5 vCPU / 1 GB', usd: fargate('x86') }, ...natGateway, ...websocketApi, alarms(a.alarms), cloudMap(), ...common],
+    },
+  };
+
+  // What an unauthenticated flood of the public stream Function URL can cost at most: its
+  // reserved concurrency bounds how many invocations run at once, so duration is bounded by
+  // concurrency x memory x the month; requests by how fast the handler rejects a bad token.
+  const flood = a.streamFlood;
+  const monthSeconds = alwaysOn * 3600;
+  const ceilings = {
+    streamFlood: {
+      reservedConcurrency: flood.reservedConcurrency,
+      durationUsd: round2(flood.reservedConcurrency * flood.memoryGb * monthSeconds * p.lambda.arm64GbSecond),
+      requestsUsd: round2(((flood.reservedConcurrency * monthSeconds) / (flood.rejectMs / 1000) / 1e6) * p.lambda.requestsPerMillion),
+      rejectMs: flood.rejectMs,
     },
   };
 
@@ -157,7 +189,7 @@ export function estimate(profile, table) {
       return [id, { label, items: rounded, total: round2(rounded.reduce((sum, { usd }) => sum + usd, 0)) }];
     }),
   );
-  return { profile: { callsPerDay, activeHours, connections, days }, date: table.date, designs: totals };
+  return { profile: { callsPerDay, activeHours, connections, days }, date: table.date, designs: totals, ceilings };
 }
 
 /** Reads docs/prices.json next to this script. */
@@ -209,6 +241,12 @@ function format(result) {
     for (const { item, usd: value } of design.items) lines.push(`  ${item.padEnd(52)} ${usd(value)}`);
     lines.push(`  ${'total'.padEnd(52)} ${usd(design.total)}`);
   }
+  const { streamFlood } = result.ceilings;
+  lines.push(
+    '',
+    `Ceiling of an unauthenticated flood on the stream Function URL (reserved concurrency ${streamFlood.reservedConcurrency}): ` +
+      `duration <= $${streamFlood.durationUsd.toFixed(2)}/month, requests <= $${streamFlood.requestsUsd.toFixed(2)}/month at ${streamFlood.rejectMs} ms per rejection`,
+  );
   lines.push('', 'All designs:');
   for (const [id, design] of Object.entries(result.designs)) {
     lines.push(`  ${usd(design.total)}  ${id.padEnd(17)} ${design.label}`);

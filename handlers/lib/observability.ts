@@ -9,10 +9,23 @@ export interface Observability {
   powertoolsMetrics: Metrics;
   logger: Logger;
   metrics: MetricsSink;
+  /** Writes a figure the dashboard reads from the logs (see BILLED_METRICS). */
+  measure: Measure;
 }
+
+export type Measure = (name: string, value: number, unit: 'Count' | 'Milliseconds') => void;
 
 export const SERVICE_NAME = 'jessica';
 export const METRICS_NAMESPACE = 'Jessica';
+
+/**
+ * The only names written as CloudWatch metrics: what an alarm or the scaling policy reads
+ * (terraform/infrastructure/monitoring.tf, terraform/modules/service). Each is a metric series
+ * billed for every hour it is published. Every other figure (utterances, characters, time to
+ * first audio, cache hits, route switches, ...) becomes a `measure` log line that the
+ * dashboard's Logs Insights widgets aggregate at no per-series cost.
+ */
+export const BILLED_METRICS: ReadonlySet<string> = new Set(['UpstreamErrors', 'ActiveConnections']);
 
 const LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']);
 
@@ -28,7 +41,17 @@ export function createObservability(env: Readonly<Record<string, string | undefi
     ...(level && LEVELS.has(level) ? { logLevel: level as PowertoolsLogLevel } : {}),
   });
   const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: powertoolsLogger });
-  return { powertoolsLogger, powertoolsMetrics, logger: loggerPort(powertoolsLogger), metrics: metricsSink(powertoolsMetrics) };
+  const measure = measureLog(powertoolsLogger);
+  return { powertoolsLogger, powertoolsMetrics, logger: loggerPort(powertoolsLogger), metrics: metricsSink(powertoolsMetrics, measure), measure };
+}
+
+/**
+ * `measure` log lines at INFO whatever LOG_LEVEL says, like the EMF lines they replace. The
+ * child is made per line because a child copies the context (request id, cold start) the
+ * parent has at that moment; a call writes only a few.
+ */
+export function measureLog(logger: PowertoolsLogger): Measure {
+  return (name, value, unit) => logger.createChild({ logLevel: 'INFO' }).info('measure', { measure: name, value, unit });
 }
 
 /** The core's Logger port on top of Powertools: extra objects become structured attributes. */
@@ -42,11 +65,15 @@ export function loggerPort(logger: PowertoolsLogger): Logger {
   };
 }
 
-/** The core's metric names as EMF metrics. */
-export function metricsSink(metrics: Metrics): MetricsSink {
+/** The core's metric names: BILLED_METRICS as EMF metrics, the others as measure lines. */
+export function metricsSink(metrics: Metrics, measure: Measure): MetricsSink {
+  const record = (name: string, value: number, unit: 'Count' | 'Milliseconds') => {
+    if (BILLED_METRICS.has(name)) metrics.addMetric(name, MetricUnit[unit], value);
+    else measure(name, value, unit);
+  };
   return {
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-    timing: (name, milliseconds) => metrics.addMetric(name, MetricUnit.Milliseconds, milliseconds),
+    count: (name, value = 1) => record(name, value, 'Count'),
+    timing: (name, milliseconds) => record(name, milliseconds, 'Milliseconds'),
   };
 }
 

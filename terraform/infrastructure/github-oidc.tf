@@ -144,14 +144,8 @@ data "aws_iam_policy_document" "deploy" {
     actions   = ["events:DeleteRule", "events:DescribeRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource"]
     resources = ["${local.arn_prefix}:events:${local.account_region}:rule/${local.deploy_stack_name}-*"]
   }
-  statement {
-    sid = "StackHttpApi"
-    # serverless.yml's httpApi events (used by serverless-offline) also create an HTTP API of
-    # the stack's own. API ids are not known in advance, so this is region-wide; drop the
-    # events from serverless.yml and this statement can go.
-    actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:TagResource"]
-    resources = ["${local.arn_prefix}:apigateway:${data.aws_region.current.name}::/apis", "${local.arn_prefix}:apigateway:${data.aws_region.current.name}::/apis/*", "${local.arn_prefix}:apigateway:${data.aws_region.current.name}::/tags/*"]
-  }
+  # No API Gateway permissions: the stack has no API of its own (serverless.yml declares its
+  # httpApi routes for the local stage only), and the hub's shared API is Terraform's.
 }
 
 resource "aws_iam_role_policy" "deploy" {

@@ -1,11 +1,16 @@
 # Alarms, dashboard and the budget alert. The app's metrics: namespace Jessica, one dimension
-# service=jessica (each extra dimension value is a billed metric series).
+# service=jessica (each extra dimension value is a billed metric series), and only the two that
+# an alarm or the scaling policy reads: ActiveConnections and UpstreamErrors. Every other figure
+# is a `measure` log line (utterances, characters, time to first audio, cache hits, dropped
+# listeners, route switches), which the dashboard aggregates with Logs Insights.
 
 locals {
   metric_namespace  = "Jessica"
   metric_dimensions = { service = "jessica" }
   api_dimensions    = { ApiId = var.http_api_id, Stage = var.http_api_stage }
   region            = data.aws_region.current.name
+  # Where the measure lines are: the task's log group and the functions'.
+  measure_sources = join(" | ", [for group in concat([module.service.log_group_name], [for name in values(local.lambda_function_names) : "/aws/lambda/${name}"]) : "SOURCE '${group}'"])
 }
 
 resource "aws_sns_topic" "alarms" {
@@ -104,6 +109,27 @@ resource "aws_cloudwatch_metric_alarm" "upstream_errors" {
   period              = 300
   evaluation_periods  = 1
   threshold           = 5
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# The origin-record workflow retries every AWS call; an execution fails only when one still
+# fails afterwards, and then the WebSocket origin may not follow the running task (or, after a
+# lookup failure, points at the placeholder while a task runs).
+resource "aws_cloudwatch_metric_alarm" "origin_record_failed" {
+  count               = var.ws_ingress == "cloudfront" ? 1 : 0
+  alarm_name          = "${var.name}-${var.stage}-origin-record-failed"
+  alarm_description   = "The workflow that points the WebSocket origin record at the running task failed after its retries"
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = module.service.origin_record_state_machine_arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
@@ -237,30 +263,41 @@ locals {
       }
     },
     {
-      type = "metric", x = 8, y = 6, width = 8, height = 6
+      type = "log", x = 8, y = 6, width = 8, height = 6
       properties = {
-        title  = "Time to first audio (ms)"
+        title  = "Time to first audio (ms, from the measure log lines)"
         region = local.region
-        period = 300
-        metrics = [
-          [local.metric_namespace, "TimeToFirstAudio", "service", "jessica", { stat = "p50" }],
-          [local.metric_namespace, "TimeToFirstAudio", "service", "jessica", { stat = "p90" }],
-          [local.metric_namespace, "TimeToFirstAudio", "service", "jessica", { stat = "p99" }],
-        ]
+        view   = "timeSeries"
+        query  = "${local.measure_sources} | filter message = 'measure' and measure = 'TimeToFirstAudio' | stats pct(value, 50) as p50, pct(value, 90) as p90, pct(value, 99) as p99 by bin(5m)"
       }
     },
     {
-      type = "metric", x = 16, y = 6, width = 8, height = 6
+      type = "log", x = 16, y = 6, width = 8, height = 6
       properties = {
-        title  = "Utterances, characters, upstream errors"
+        title  = "Utterances and characters (from the measure log lines)"
         region = local.region
-        stat   = "Sum"
-        period = 300
-        metrics = [
-          [local.metric_namespace, "Utterances", "service", "jessica"],
-          [local.metric_namespace, "Characters", "service", "jessica", { yAxis = "right" }],
-          [local.metric_namespace, "UpstreamErrors", "service", "jessica"],
-        ]
+        view   = "timeSeries"
+        # One Characters line per utterance: the count is the utterances.
+        query = "${local.measure_sources} | filter message = 'measure' and measure = 'Characters' | stats count(*) as utterances, sum(value) as characters by bin(5m)"
+      }
+    },
+    {
+      type = "metric", x = 0, y = 18, width = 12, height = 6
+      properties = {
+        title   = "Upstream errors (after retries)"
+        region  = local.region
+        stat    = "Sum"
+        period  = 300
+        metrics = [[local.metric_namespace, "UpstreamErrors", "service", "jessica"]]
+      }
+    },
+    {
+      type = "log", x = 12, y = 18, width = 12, height = 6
+      properties = {
+        title  = "Cache hits, dropped listeners, route switches (from the measure log lines)"
+        region = local.region
+        view   = "table"
+        query  = "${local.measure_sources} | filter message = 'measure' and measure in ['Utterances', 'CacheHits', 'DroppedListeners', 'RouteSwitches'] | stats sum(value) as total by measure"
       }
     },
     {
@@ -280,12 +317,12 @@ locals {
       type = "alarm", x = 12, y = 12, width = 12, height = 6
       properties = {
         title = "Alarms"
-        alarms = [
+        alarms = concat([
           aws_cloudwatch_metric_alarm.api_5xx.arn,
           aws_cloudwatch_metric_alarm.lambda_errors.arn,
           aws_cloudwatch_metric_alarm.upstream_errors.arn,
           aws_cloudwatch_metric_alarm.no_healthy_task.arn,
-        ]
+        ], aws_cloudwatch_metric_alarm.origin_record_failed[*].arn)
       }
     },
   ]

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHttpHandler } from '../../handlers/http.js';
 import { createDocumentClient } from '../../handlers/aws/dynamodb-settings-store.js';
-import { createObservability } from '../../handlers/lib/observability.js';
+import { createObservability, publishMetrics } from '../../handlers/lib/observability.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
 import { eventFor, httpApiDriver, httpApiEvent, lambdaContext, lambdaEnv, quietObservability, resultToResponse, TOKEN } from './helpers.js';
 
@@ -103,7 +103,7 @@ describe('the Lambda HTTP API handler', () => {
     expect(log).not.toContain('wrong-token-123');
   });
 
-  it('adds the Lambda context to the logger and publishes EMF metrics with only the service dimension', async () => {
+  it('adds the Lambda context to the logger and writes the figures of a call as measure lines, not billed metrics', async () => {
     const observability = createObservability({ LOG_LEVEL: 'silent' });
     const addContext = vi.spyOn(observability.powertoolsLogger, 'addContext');
     const lines: string[] = [];
@@ -118,10 +118,32 @@ describe('the Lambda HTTP API handler', () => {
     );
     vi.restoreAllMocks();
     expect(addContext).toHaveBeenCalledWith(expect.objectContaining({ awsRequestId: 'req-123' }));
+    const entries = lines.map((line) => JSON.parse(line) as { _aws?: unknown; message?: string; measure?: string; value?: number; service?: string; function_request_id?: string });
+    // A successful call feeds no alarm, so it publishes no EMF metric (no billed series).
+    expect(entries.filter((entry) => entry._aws)).toEqual([]);
+    const measures = entries.filter((entry) => entry.message === 'measure');
+    expect(measures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ measure: 'Utterances', value: 1, service: 'jessica', function_request_id: 'req-123' }),
+        expect.objectContaining({ measure: 'Characters', value: 'Counted.'.length }),
+      ]),
+    );
+  });
+
+  it('publishes upstream errors as an EMF metric with only the service dimension', async () => {
+    const observability = createObservability({ LOG_LEVEL: 'silent' });
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    observability.metrics.count('UpstreamErrors');
+    publishMetrics(observability.powertoolsMetrics);
+    vi.restoreAllMocks();
     const emf = lines.map((line) => JSON.parse(line) as { _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }; service?: string }).find((entry) => entry._aws);
     expect(emf?._aws?.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Jessica', Dimensions: [['service']] });
     expect(emf?.service).toBe('jessica');
-    expect(emf?._aws?.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name)).toEqual(expect.arrayContaining(['Utterances', 'Characters']));
+    expect(emf?._aws?.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name)).toEqual(['UpstreamErrors']);
   });
 
   it('keeps settings in DynamoDB when JESSICA_SETTINGS names a table', async () => {

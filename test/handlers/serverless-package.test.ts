@@ -45,14 +45,15 @@ function unzip(path: string): Map<string, Buffer> {
   return files;
 }
 
-describe.skipIf(!canPackage)('npx sls package (osls + serverless-esbuild, offline, no credentials)', () => {
+describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild, offline, no credentials)', () => {
   const out = mkdtempSync(join(tmpdir(), 'jessica-sls-'));
   let resources: Record<string, Resource>;
   let outputs: Record<string, unknown>;
   const bundles = new Map<string, Buffer>();
 
   beforeAll(() => {
-    const run = spawnSync('sh', ['scripts/sls-package.sh', '--package', out], { encoding: 'utf8', timeout: 180_000 });
+    // The stage that is deployed: what a real account would run.
+    const run = spawnSync('sh', ['scripts/sls-package.sh', '--package', out], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, STAGE: 'prod' } });
     if (run.status !== 0) throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
     const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
       Resources: Record<string, Resource>;
@@ -89,14 +90,44 @@ describe.skipIf(!canPackage)('npx sls package (osls + serverless-esbuild, offlin
     console.info(`handler bundles (bytes): ${JSON.stringify(sizes)}`);
   });
 
-  it('routes ANY /jessica/{proxy+} and GET /jessica/health to the http function with payload 2.0', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties['RouteKey']);
-    expect(routes.sort()).toEqual(['ANY /jessica/{proxy+}', 'GET /jessica/health']);
-    const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, integration]) => integration.Properties);
-    expect(integrations).toEqual([
-      expect.objectContaining({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': ['HttpLambdaFunction', 'Arn'] } }),
-    ]);
+  it('creates no API Gateway of its own: no public execute-api endpoint around the hub', () => {
+    // The hub's shared API reaches `http` through its Lambda integration (Terraform); an API in
+    // this stack would bypass the hub's throttling, JWT authorizer and WAF.
+    const apis = Object.entries(resources).filter(([, resource]) => /^AWS::ApiGateway(V2)?::/.test(resource.Type));
+    expect(apis.map(([id, resource]) => `${id} ${resource.Type}`)).toEqual([]);
+    const permissions = ofType('AWS::Lambda::Permission').map(([, permission]) => permission.Properties);
+    expect(permissions.filter((permission) => permission['Principal'] === 'apigateway.amazonaws.com')).toEqual([]);
   });
+
+  it('caps every function reachable from outside: each public Function URL and the http function', () => {
+    const reserved = (id: unknown) => resources[String(id)]?.Properties['ReservedConcurrentExecutions'];
+    const urls = ofType('AWS::Lambda::Url').map(([, url]) => url.Properties);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      const target = (url['TargetFunctionArn'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      if (url['AuthType'] === 'NONE') expect(reserved(target), target).toBeGreaterThan(0);
+    }
+    expect(reserved('StreamLambdaFunction')).toBeGreaterThan(0);
+    expect(reserved('HttpLambdaFunction')).toBeGreaterThan(0);
+    // The ceiling docs/costs.md prices.
+    expect(readFileSync('docs/costs.md', 'utf8')).toContain(`reserved concurrency ${String(reserved('StreamLambdaFunction'))}`);
+  });
+
+  it('still serves ANY /jessica/{proxy+} and GET /jessica/health under sls offline --stage local', () => {
+    const home = mkdtempSync(join(tmpdir(), 'jessica-sls-home-'));
+    try {
+      const run = spawnSync('node_modules/.bin/sls', ['print', '--stage', 'local', '--format', 'json'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env['PATH'], HOME: home, SLS_TELEMETRY_DISABLED: '1' },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const config = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { functions: Record<string, { events?: unknown[] }> };
+      expect(config.functions['http']?.events).toEqual([{ httpApi: 'ANY /jessica/{proxy+}' }, { httpApi: 'GET /jessica/health' }]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('gives the stream function a Function URL in RESPONSE_STREAM mode', () => {
     const urls = ofType('AWS::Lambda::Url').map(([, url]) => url.Properties);
@@ -114,9 +145,9 @@ describe.skipIf(!canPackage)('npx sls package (osls + serverless-esbuild, offlin
       const variables = (fn(name)['Environment'] as { Variables: Record<string, string> }).Variables;
       expect(variables).toMatchObject({
         ROOT_PATH: '/jessica',
-        JESSICA_SETTINGS: 'dynamodb:jessica-dev-settings',
-        ELEVENLABS_API_KEY_PARAM: '/jessica/dev/elevenlabs-api-key',
-        JESSICA_TOKENS_PARAM: '/jessica/dev/tokens',
+        JESSICA_SETTINGS: 'dynamodb:jessica-prod-settings',
+        ELEVENLABS_API_KEY_PARAM: '/jessica/prod/elevenlabs-api-key',
+        JESSICA_TOKENS_PARAM: '/jessica/prod/tokens',
         JESSICA_VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/),
       });
       expect(variables).not.toHaveProperty('ELEVENLABS_API_KEY');
@@ -174,7 +205,7 @@ describe.skipIf(!canPackage)('npx sls package (osls + serverless-esbuild, offlin
       const script = `
         const { handler } = await import(${JSON.stringify(join(dir, 'http.mjs'))});
         const event = JSON.parse(process.env.EVENT);
-        const result = await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-dev-http' });
+        const result = await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-prod-http' });
         process.stdout.write('\\n' + JSON.stringify(result));`;
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
         encoding: 'utf8',

@@ -69,8 +69,15 @@ describe('cost model', () => {
     expect(usd(valkey, 'ElastiCache Serverless Valkey ECPUs')).toBeLessThan(0.05);
     expect(usd(valkey, 'Fargate ARM64 0.5 vCPU / 1 GB x 2 tasks')).toBeCloseTo(2 * (usd(base, 'Fargate ARM64 0.5 vCPU / 1 GB') ?? 0), 1);
     expect(usd(valkey, 'Task public IPv4 while running x 2 tasks')).toBeCloseTo(2 * (usd(base, 'Task public IPv4 while running') ?? 0), 1);
-    // Everything else is the default's.
-    const extra = (usd(valkey, 'Fargate ARM64 0.5 vCPU / 1 GB x 2 tasks') ?? 0) + (usd(valkey, 'Task public IPv4 while running x 2 tasks') ?? 0);
+    // Everything else is the default's, but for target tracking's two alarms (max_tasks > 1) and
+    // the second task's Cloud Map instance.
+    expect(usd(valkey, 'CloudWatch: 7 alarms')).toBeCloseTo((usd(base, 'CloudWatch: 5 alarms') ?? 0) + 0.2, 2);
+    const extra =
+      (usd(valkey, 'Fargate ARM64 0.5 vCPU / 1 GB x 2 tasks') ?? 0) +
+      (usd(valkey, 'Task public IPv4 while running x 2 tasks') ?? 0) +
+      0.2 +
+      (usd(valkey, 'Cloud Map instance while running x 2 tasks') ?? 0) -
+      (usd(base, 'Cloud Map instance while running') ?? 0);
     const cache = valkey?.items.filter(({ item }) => item.startsWith('ElastiCache')).reduce((sum, line) => sum + line.usd, 0) ?? 0;
     const ownTasks = (usd(base, 'Fargate ARM64 0.5 vCPU / 1 GB') ?? 0) + (usd(base, 'Task public IPv4 while running') ?? 0);
     expect(valkey?.total).toBeCloseTo((base?.total ?? 0) - ownTasks + extra + cache, 2);
@@ -82,6 +89,33 @@ describe('cost model', () => {
     const run = spawnSync(process.execPath, ['scripts/cost.mjs'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/\$\s*\d+\.\d{2}\s+valkey_2_tasks\s+Default \+ Valkey pub\/sub/);
+  });
+
+  it('keeps the shipped default at or under $8.00 a month for the seed usage, with every line item shown', () => {
+    const run = spawnSync(process.execPath, ['scripts/cost.mjs'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const { designs } = estimate(seedProfile, table);
+    expect(designs['default']?.total).toBeLessThanOrEqual(8);
+    for (const { item, usd } of designs['default']?.items ?? []) expect(run.stdout).toContain(`${item.padEnd(52)} ${`$${usd.toFixed(2)}`.padStart(9)}`);
+  });
+
+  it('bills exactly the metric series the code publishes, and only for the hours they are published', async () => {
+    const fargate = await import('../../fargate/observability.js');
+    const lambda = await import('../../handlers/lib/observability.js');
+    expect([...fargate.BILLED_METRICS].sort()).toEqual([...lambda.BILLED_METRICS].sort());
+    const { designs } = estimate(seedProfile, table);
+    const metricItems = designs['default']?.items.filter(({ item }) => item.startsWith('CloudWatch metric ')) ?? [];
+    expect(metricItems.map(({ item }) => item.split(' ')[2]).sort()).toEqual([...lambda.BILLED_METRICS].sort());
+    // ActiveConnections only while a task runs: 270 of 730 hours at $0.30 a metric-month.
+    expect(metricItems.find(({ item }) => item.includes('ActiveConnections'))?.usd).toBe(0.11);
+  });
+
+  it('prices the flood ceiling with the reserved concurrency serverless.yml sets', () => {
+    const { ceilings } = estimate(seedProfile, table) as unknown as { ceilings: { streamFlood: { reservedConcurrency: number; durationUsd: number } } };
+    const reserved = /reservedConcurrency:\s*\n\s*http: (\d+)\s*\n\s*stream: (\d+)/.exec(readFileSync('serverless.yml', 'utf8'));
+    expect(Number(reserved?.[2])).toBe(ceilings.streamFlood.reservedConcurrency);
+    // 5 x 1 GB x 730 h x 3600 s x $0.0000133334.
+    expect(ceilings.streamFlood.durationUsd).toBeCloseTo(ceilings.streamFlood.reservedConcurrency * 730 * 3600 * 0.0000133334, 1);
   });
 
   it('grows with usage', () => {

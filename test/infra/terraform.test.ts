@@ -40,6 +40,19 @@ function flat(value: unknown): string {
   return String(value).replace(/\s+/g, ' ');
 }
 
+/** The origin-record workflow's states (a plain HCL object local, so hcl2json renders it as JSON). */
+function originRecordStates(): Record<string, Block> {
+  const states = service.locals['origin_record_states'];
+  if (typeof states !== 'object' || states === null) throw new Error('modules/service: no local origin_record_states');
+  return states as Record<string, Block>;
+}
+
+/** The Route 53 changes of a changeResourceRecordSets Task state, [] for any other state. */
+function changes(state: Block): Block[] {
+  const batch = (state['Arguments'] as { ChangeBatch?: { Changes?: Block[] } } | undefined)?.ChangeBatch;
+  return batch?.Changes ?? [];
+}
+
 describe('terraform layout', () => {
   it('has every root and module the issue names', () => {
     expect(all.map((dir) => dir.path)).toEqual(
@@ -338,10 +351,12 @@ describe('modules/service: the shared live channel (pub/sub) and several tasks',
     expect(allowed['max_tasks']).toBeGreaterThan(1);
   });
 
-  it('hands the CloudFront origin record to another running task when its task stops', () => {
-    const definition = flat(resource(service, 'aws_sfn_state_machine.origin_record')['definition']);
-    expect(definition).toMatch(/aws-sdk:ecs:listTasks/);
-    expect(definition).toMatch(/HandOver = \{.*Action = "DELETE".*Action = "CREATE".*\$states\.input\.other/);
+  it('hands the CloudFront origin record to another healthy task when its task stops', () => {
+    const states = originRecordStates();
+    expect(states['ListOtherTasks']?.['Resource']).toMatch(/aws-sdk:ecs:listTasks$/);
+    const handOver = changes(states['HandOver'] ?? {});
+    expect(handOver.map((change) => change['Action'])).toEqual(['DELETE', 'CREATE']);
+    expect(flat(handOver[1]?.['ResourceRecordSet'])).toMatch(/\$states\.input\.other/);
     const statements = dataSource(service, 'aws_iam_policy_document.origin_record')['statement'] as Block[];
     const describeTasks = statements.find((statement) => statement['sid'] === 'DescribeServiceTasks');
     expect(describeTasks?.['actions']).toEqual(['ecs:DescribeTasks']);
@@ -445,7 +460,7 @@ describe('infrastructure monitoring and deploy', () => {
     const widgets = JSON.stringify(infrastructure.locals['dashboard_widgets']);
     expect(widgets).toMatch(/"AWS\/ApiGateway","Count"/);
     expect(widgets).toMatch(/"ActiveConnections"/);
-    expect(widgets).toMatch(/"TimeToFirstAudio"/);
+    expect(widgets).toMatch(/TimeToFirstAudio/);
   });
 
   it('alerts on the monthly budget', () => {
@@ -489,6 +504,93 @@ describe('modules/static-site', () => {
   it('exposes what the deploy workflow needs', async () => {
     const outputs = readFileSync('terraform/modules/static-site/outputs.tf', 'utf8');
     for (const name of ['bucket_name', 'distribution_id', 'bucket_arn', 'distribution_arn']) expect(outputs).toMatch(new RegExp(`output "${name}"`));
+  });
+});
+
+describe('what a real account would hit: the origin record, the workflow, the deploy role', () => {
+  const retryOf = (state: Block): Block[] => {
+    const retry = state['Retry'];
+    const local = typeof retry === 'string' ? /^\$\{local\.([A-Za-z0-9_]+)\}$/.exec(retry)?.[1] : undefined;
+    return (local === undefined ? retry : service.locals[local]) as Block[];
+  };
+  const catchOf = (state: Block): Block[] => {
+    const caught = state['Catch'];
+    const local = typeof caught === 'string' ? /^\$\{local\.([A-Za-z0-9_]+)\}$/.exec(caught)?.[1] : undefined;
+    return (local === undefined ? caught : service.locals[local]) as Block[];
+  };
+  const tasks = () => Object.entries(originRecordStates()).filter(([, state]) => state['Type'] === 'Task');
+
+  it('keeps the origin record at all times: created at a never-assigned placeholder, never deleted without a replacement', () => {
+    const record = resource(service, 'aws_route53_record.origin');
+    expect(record).toMatchObject({ type: 'A', records: ['${local.origin_placeholder_ip}'], allow_overwrite: true });
+    expect(nested(record, 'lifecycle')['ignore_changes']).toEqual(['${records}']);
+    // TEST-NET-1 (RFC 5737): no one can ever hold it.
+    expect(service.locals['origin_placeholder_ip']).toMatch(/^192\.0\.2\.\d{1,3}$/);
+    const batches = tasks().map(([name, state]) => [name, changes(state).map((change) => change['Action'])] as const).filter(([, actions]) => actions.length > 0);
+    expect(batches.map(([name]) => name).sort()).toEqual(['HandOver', 'ParkIfCurrent', 'Upsert']);
+    for (const [name, actions] of batches) {
+      if (actions.includes('DELETE')) expect(actions, name).toContain('CREATE');
+    }
+    expect(flat(changes(originRecordStates()['ParkIfCurrent'] ?? {})[1]?.['ResourceRecordSet'])).toMatch(/local\.origin_placeholder_ip/);
+  });
+
+  it('retries every Task with exponential backoff and fails (then alarms) once the retries are spent', () => {
+    expect(tasks().length).toBeGreaterThanOrEqual(7);
+    for (const [name, state] of tasks()) {
+      const retry = retryOf(state);
+      expect(retry, name).toEqual(
+        expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: expect.any(Number), BackoffRate: expect.any(Number) })]),
+      );
+      const all = retry.find((retrier) => JSON.stringify(retrier['ErrorEquals']) === '["States.ALL"]') ?? {};
+      expect(all['MaxAttempts'], name).toBeGreaterThanOrEqual(3);
+      expect(all['BackoffRate'], name).toBeGreaterThan(1);
+      const final = catchOf(state).find((catcher) => JSON.stringify(catcher['ErrorEquals']) === '["States.ALL"]');
+      expect(['Failed', 'ParkIfCurrent'], name).toContain(final?.['Next']);
+    }
+    expect(originRecordStates()['Failed']).toMatchObject({ Type: 'Fail' });
+    expect(originRecordStates()['AfterChange']).toMatchObject({ Type: 'Choice', Choices: [expect.objectContaining({ Next: 'Failed' })] });
+    const alarm = resource(infrastructure, 'aws_cloudwatch_metric_alarm.origin_record_failed');
+    expect(alarm).toMatchObject({ namespace: 'AWS/States', metric_name: 'ExecutionsFailed', dimensions: { StateMachineArn: '${module.service.origin_record_state_machine_arn}' } });
+    expect(alarm['alarm_actions']).toEqual(['${aws_sns_topic.alarms.arn}']);
+  });
+
+  it('moves the record only to a task whose health check passes', () => {
+    const classify = originRecordStates()['Classify'] ?? {};
+    expect(classify['Default']).toBe('Done');
+    const running = (classify['Choices'] as Block[]).filter((choice) => /lastStatus = 'RUNNING'/.test(String(choice['Condition'])) && !/!=/.test(String(choice['Condition'])));
+    expect(running).toHaveLength(1);
+    expect(running[0]?.['Condition']).toMatch(/healthStatus = 'HEALTHY'/);
+    expect(flat((originRecordStates()['DescribeOtherTasks']?.['Output'] as Block | undefined)?.['eni'])).toMatch(/LastStatus='RUNNING' and HealthStatus='HEALTHY'/);
+  });
+
+  it('gives the deploy role no API Gateway permission', () => {
+    const statements = dataSource(infrastructure, 'aws_iam_policy_document.deploy')['statement'] as Block[];
+    expect(statements.length).toBeGreaterThan(5);
+    const apigateway = statements.filter((statement) => (statement['actions'] as string[]).some((action) => action.startsWith('apigateway:')));
+    expect(apigateway.map((statement) => statement['sid'])).toEqual([]);
+  });
+
+  it('reads as CloudWatch metrics only the series the code bills; the dashboard gets the rest from the measure lines', async () => {
+    const { BILLED_METRICS } = await import('../../handlers/lib/observability.js');
+    const read = new Set<string>();
+    for (const dir of [infrastructure, service]) {
+      for (const { block } of walkBlocks(dir)) {
+        if (block['namespace'] === '${local.metric_namespace}' && typeof block['metric_name'] === 'string') read.add(block['metric_name']);
+      }
+    }
+    const widgets = infrastructure.locals['dashboard_widgets'] as { type: string; properties: { metrics?: unknown[][]; query?: string } }[];
+    for (const widget of widgets.filter((candidate) => candidate.type === 'metric')) {
+      for (const metric of widget.properties.metrics ?? []) if (metric[0] === '${local.metric_namespace}') read.add(String(metric[1]));
+    }
+    expect([...read].sort()).toEqual([...BILLED_METRICS].sort());
+    const queries = widgets.filter((widget) => widget.type === 'log').map((widget) => widget.properties.query ?? '');
+    expect(queries.join('\n')).toMatch(/measure = 'TimeToFirstAudio'/);
+    expect(queries.join('\n')).toMatch(/measure = 'Characters'/);
+    for (const query of queries) expect(query).toMatch(/^\$\{local\.measure_sources\} \| filter message = 'measure'/);
+  });
+
+  it('creates target tracking (and its two alarms) only when it can act: max_tasks > 1', () => {
+    expect(resource(service, 'aws_appautoscaling_policy.active_connections')['count']).toBe('${var.max_tasks > 1 ? 1 : 0}');
   });
 });
 

@@ -82,6 +82,14 @@ run "default_design" {
     condition     = length(aws_scheduler_schedule.alarm_window) == 3
     error_message = "The no-healthy-task alarm is switched by three schedules."
   }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.origin_record_failed) == 1 && aws_cloudwatch_metric_alarm.origin_record_failed[0].metric_name == "ExecutionsFailed" && aws_cloudwatch_metric_alarm.origin_record_failed[0].namespace == "AWS/States"
+    error_message = "A failed origin-record execution (after its retries) alarms."
+  }
+  assert {
+    condition     = length([for statement in data.aws_iam_policy_document.deploy.statement : statement.sid if anytrue([for action in statement.actions : startswith(action, "apigateway:")])]) == 0
+    error_message = "The deploy role manages no API Gateway: the stack has no API of its own and the hub's is Terraform's."
+  }
 }
 
 run "alb_design" {

@@ -4,10 +4,13 @@
 #   ws_ingress = "cloudfront" (default, $0): CloudFront -> http://<origin_record_name>:9020 ->
 #     the task's public IP. A Fargate task gets a new IP on every start, so an EventBridge rule
 #     on ECS task state changes runs a small Step Functions workflow (AWS SDK integrations only,
-#     no code to package) that points the record at the running task and, when that task stops,
-#     hands the record to another running task of the service (several tasks, pubsub) or removes
-#     it. The task's security group admits only CloudFront's origin-facing prefix list (and the
-#     VPC link). The CloudFront-to-task hop is plain HTTP.
+#     no code to package) that points the record at the task once it is HEALTHY and, when that
+#     task stops, hands the record to another healthy task of the service (several tasks,
+#     pubsub) or parks it on a placeholder address. The record is never deleted: resolvers
+#     cache "no such name" for the zone's negative TTL (Route 53's SOA: 900 s), which would keep
+#     /jessica/ws failing for up to 15 minutes after a task is back; a record that always exists
+#     is cached for its own 60 s TTL only. The task's security group admits only CloudFront's
+#     origin-facing prefix list (and the VPC link). The CloudFront-to-task hop is plain HTTP.
 #
 #   ws_ingress = "alb" (~$16.4/month + LCU): an internal ALB in private subnets, reached by
 #     CloudFront through a VPC origin (private path) and by the HTTP API through the VPC link.
@@ -22,6 +25,223 @@ locals {
     Name = local.origin_record_name
     Type = "A"
     TTL  = 60
+  }
+  # Where the record points while no task is healthy: TEST-NET-1 (RFC 5737), an address never
+  # assigned to anyone, so neither a released task IP that AWS hands to another account nor a
+  # missing name (cached for the zone's negative TTL) is ever served.
+  origin_placeholder_ip = "192.0.2.1"
+
+  # Every Task retries throttling and transient errors with jittered exponential backoff
+  # (1, 2, 4, 8, 16 s: well inside the Express workflow's 5 minutes). A change batch that Route 53
+  # rejects as inconsistent is the compare-and-set saying "this task does not hold the record":
+  # final, and expected.
+  origin_record_retry = [
+    { ErrorEquals = ["Route53.InvalidChangeBatchException"], MaxAttempts = 0 },
+    { ErrorEquals = ["States.ALL"], IntervalSeconds = 1, BackoffRate = 2, MaxAttempts = 5, MaxDelaySeconds = 16, JitterStrategy = "FULL" },
+  ]
+  # After the retries: a lookup that still fails parks the record (never a stale IP) and then
+  # fails the execution; a change that still fails fails it at once. Failed executions alarm
+  # (terraform/infrastructure/monitoring.tf).
+  origin_record_catch_lookup = [{ ErrorEquals = ["States.ALL"], Output = "{% $merge([$states.input, {'failed': true}]) %}", Next = "ParkIfCurrent" }]
+  origin_record_catch_change = [
+    { ErrorEquals = ["Route53.InvalidChangeBatchException"], Output = "{% $states.input %}", Next = "AfterChange" },
+    { ErrorEquals = ["States.ALL"], Next = "Failed" },
+  ]
+
+  # RUNNING and HEALTHY -> UPSERT the A record to the task's public IP: the newest healthy task
+  # takes new WebSockets (a RUNNING task whose health check has not passed yet changes nothing;
+  # ECS sends another event when it turns HEALTHY). Stopping -> if another healthy task of the
+  # service runs, swap the record to that task's IP (DELETE this IP + CREATE the other in one
+  # change batch), else park it (DELETE this IP + CREATE the placeholder). Route 53 rejects a
+  # DELETE whose values differ and applies a batch all or nothing, so both are compare-and-set:
+  # a task that does not hold the record changes nothing (rolling deployments, the repeated
+  # events of one stop, a retried change that had already been applied). Without the hand-over,
+  # scaling in the task that holds the record would leave the others without a WebSocket origin
+  # until the next task start.
+  origin_record_states = {
+    Classify = {
+      Type = "Choice"
+      Choices = [
+        { Condition = "{% $count($states.input.detail.attachments[type='eni'].details[name='networkInterfaceId']) = 0 %}", Next = "Done" },
+        { Condition = "{% $states.input.detail.desiredStatus = 'RUNNING' and $states.input.detail.lastStatus = 'RUNNING' and $states.input.detail.healthStatus = 'HEALTHY' %}", Next = "DescribeTaskInterface" },
+        { Condition = "{% $states.input.detail.desiredStatus != 'RUNNING' or $states.input.detail.lastStatus != 'RUNNING' %}", Next = "DescribeTaskInterface" },
+      ]
+      # RUNNING, not (yet) HEALTHY.
+      Default = "Done"
+    }
+    DescribeTaskInterface = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
+      Arguments = {
+        NetworkInterfaceIds = "{% $append([], $states.input.detail.attachments[type='eni'].details[name='networkInterfaceId'].value) %}"
+      }
+      Output = {
+        ip      = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
+        running = "{% $states.input.detail.desiredStatus = 'RUNNING' and $states.input.detail.lastStatus = 'RUNNING' %}"
+        task    = "{% $states.input.detail.taskArn %}"
+      }
+      Retry = local.origin_record_retry
+      Catch = [{ ErrorEquals = ["States.ALL"], Next = "Failed" }]
+      Next  = "Route"
+    }
+    Route = {
+      Type = "Choice"
+      Choices = [
+        { Condition = "{% $states.input.ip = '' %}", Next = "Done" },
+        { Condition = "{% $states.input.running %}", Next = "Upsert" },
+      ]
+      Default = "ListOtherTasks"
+    }
+    Upsert = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+      Arguments = {
+        HostedZoneId = var.origin_zone_id
+        ChangeBatch = {
+          Changes = [{
+            Action            = "UPSERT"
+            ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
+          }]
+        }
+      }
+      Retry = local.origin_record_retry
+      Catch = [{ ErrorEquals = ["States.ALL"], Next = "Failed" }]
+      End   = true
+    }
+    ListOtherTasks = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:listTasks"
+      Arguments = {
+        Cluster       = aws_ecs_cluster.service.arn
+        ServiceName   = var.name
+        DesiredStatus = "RUNNING"
+      }
+      Output = {
+        ip     = "{% $states.input.ip %}"
+        others = "{% $append([], $states.result.TaskArns[$ != $states.input.task]) %}"
+      }
+      Retry = local.origin_record_retry
+      Catch = local.origin_record_catch_lookup
+      Next  = "AnyOtherTask"
+    }
+    AnyOtherTask = {
+      Type    = "Choice"
+      Choices = [{ Condition = "{% $count($states.input.others) > 0 %}", Next = "DescribeOtherTasks" }]
+      Default = "ParkIfCurrent"
+    }
+    DescribeOtherTasks = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:describeTasks"
+      Arguments = {
+        Cluster = aws_ecs_cluster.service.arn
+        Tasks   = "{% $states.input.others %}"
+      }
+      # Only a task that already passes its health check may take the record.
+      Output = {
+        ip  = "{% $states.input.ip %}"
+        eni = "{% ($eni := ($states.result.Tasks[LastStatus='RUNNING' and HealthStatus='HEALTHY'].Attachments[Type='ElasticNetworkInterface'].Details[Name='networkInterfaceId'].Value)[0]; $exists($eni) ? $eni : '') %}"
+      }
+      Retry = local.origin_record_retry
+      Catch = local.origin_record_catch_lookup
+      Next  = "AnyHealthyTask"
+    }
+    AnyHealthyTask = {
+      Type    = "Choice"
+      Choices = [{ Condition = "{% $states.input.eni != '' %}", Next = "DescribeOtherInterface" }]
+      Default = "ParkIfCurrent"
+    }
+    DescribeOtherInterface = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
+      Arguments = {
+        NetworkInterfaceIds = "{% [$states.input.eni] %}"
+      }
+      Output = {
+        ip    = "{% $states.input.ip %}"
+        other = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
+      }
+      Retry = local.origin_record_retry
+      Catch = local.origin_record_catch_lookup
+      Next  = "CanHandOver"
+    }
+    CanHandOver = {
+      Type    = "Choice"
+      Choices = [{ Condition = "{% $states.input.other != '' and $states.input.other != $states.input.ip %}", Next = "HandOver" }]
+      Default = "ParkIfCurrent"
+    }
+    HandOver = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+      Arguments = {
+        HostedZoneId = var.origin_zone_id
+        ChangeBatch = {
+          Changes = [
+            {
+              Action            = "DELETE"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
+            },
+            {
+              Action            = "CREATE"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.other %}" }] })
+            },
+          ]
+        }
+      }
+      Output = "{% $states.input %}"
+      Retry  = local.origin_record_retry
+      Catch  = local.origin_record_catch_change
+      Next   = "AfterChange"
+    }
+    ParkIfCurrent = {
+      Type     = "Task"
+      Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
+      Arguments = {
+        HostedZoneId = var.origin_zone_id
+        ChangeBatch = {
+          Changes = [
+            {
+              Action            = "DELETE"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
+            },
+            {
+              Action            = "CREATE"
+              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = local.origin_placeholder_ip }] })
+            },
+          ]
+        }
+      }
+      Output = "{% $states.input %}"
+      Retry  = local.origin_record_retry
+      Catch  = local.origin_record_catch_change
+      Next   = "AfterChange"
+    }
+    AfterChange = {
+      Type    = "Choice"
+      Choices = [{ Condition = "{% $exists($states.input.failed) and $states.input.failed %}", Next = "Failed" }]
+      Default = "Done"
+    }
+    Failed = {
+      Type  = "Fail"
+      Error = "OriginRecordNotUpdated"
+      Cause = "An AWS call still failed after its retries; the origin record may not follow the running task."
+    }
+    Done = { Type = "Succeed" }
+  }
+}
+
+# The record exists from the first apply on (at the placeholder); the workflow owns its value.
+# allow_overwrite adopts a record an earlier version of the workflow created.
+resource "aws_route53_record" "origin" {
+  count           = local.use_origin_record ? 1 : 0
+  zone_id         = var.origin_zone_id
+  name            = local.origin_record_name
+  type            = "A"
+  ttl             = local.origin_record_set.TTL
+  records         = [local.origin_placeholder_ip]
+  allow_overwrite = true
+
+  lifecycle {
+    ignore_changes = [records]
   }
 }
 
@@ -50,149 +270,11 @@ resource "aws_sfn_state_machine" "origin_record" {
   type     = "EXPRESS"
   role_arn = aws_iam_role.origin_record[0].arn
 
-  # RUNNING -> UPSERT the A record to the task's public IP: the newest task takes new
-  # WebSockets. Stopping -> if another task of the service is running, swap the record to that
-  # task's IP (DELETE this IP + CREATE the other in one change batch), else DELETE it. Route 53
-  # rejects a DELETE whose values differ and applies a batch all or nothing, so both are
-  # compare-and-set: a task that does not hold the record changes nothing (rolling deployments,
-  # the repeated events of one stop). Without the hand-over, scaling in the task that holds the
-  # record would leave the others without a WebSocket origin until the next task start.
   definition = jsonencode({
-    Comment       = "Point ${local.origin_record_name} at a running ${var.name} task"
+    Comment       = "Point ${local.origin_record_name} at a healthy ${var.name} task"
     QueryLanguage = "JSONata"
-    StartAt       = "DescribeTaskInterface"
-    States = {
-      DescribeTaskInterface = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
-        Arguments = {
-          NetworkInterfaceIds = "{% $append([], $states.input.detail.attachments[type='eni'].details[name='networkInterfaceId'].value) %}"
-        }
-        Output = {
-          ip      = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
-          running = "{% $states.input.detail.desiredStatus = 'RUNNING' and $states.input.detail.lastStatus = 'RUNNING' %}"
-          task    = "{% $states.input.detail.taskArn %}"
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
-        Next  = "Route"
-      }
-      Route = {
-        Type = "Choice"
-        Choices = [
-          { Condition = "{% $states.input.ip = '' %}", Next = "Done" },
-          { Condition = "{% $states.input.running %}", Next = "Upsert" },
-        ]
-        Default = "ListOtherTasks"
-      }
-      Upsert = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
-        Arguments = {
-          HostedZoneId = var.origin_zone_id
-          ChangeBatch = {
-            Changes = [{
-              Action            = "UPSERT"
-              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
-            }]
-          }
-        }
-        End = true
-      }
-      ListOtherTasks = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:listTasks"
-        Arguments = {
-          Cluster       = aws_ecs_cluster.service.arn
-          ServiceName   = var.name
-          DesiredStatus = "RUNNING"
-        }
-        Output = {
-          ip     = "{% $states.input.ip %}"
-          others = "{% $append([], $states.result.TaskArns[$ != $states.input.task]) %}"
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
-        Next  = "AnyOtherTask"
-      }
-      AnyOtherTask = {
-        Type    = "Choice"
-        Choices = [{ Condition = "{% $count($states.input.others) > 0 %}", Next = "DescribeOtherTasks" }]
-        Default = "DeleteIfCurrent"
-      }
-      DescribeOtherTasks = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ecs:describeTasks"
-        Arguments = {
-          Cluster = aws_ecs_cluster.service.arn
-          Tasks   = "{% $states.input.others %}"
-        }
-        Output = {
-          ip  = "{% $states.input.ip %}"
-          eni = "{% ($eni := ($states.result.Tasks[LastStatus='RUNNING'].Attachments[Type='ElasticNetworkInterface'].Details[Name='networkInterfaceId'].Value)[0]; $exists($eni) ? $eni : '') %}"
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
-        Next  = "AnyRunningTask"
-      }
-      AnyRunningTask = {
-        Type    = "Choice"
-        Choices = [{ Condition = "{% $states.input.eni != '' %}", Next = "DescribeOtherInterface" }]
-        Default = "DeleteIfCurrent"
-      }
-      DescribeOtherInterface = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:ec2:describeNetworkInterfaces"
-        Arguments = {
-          NetworkInterfaceIds = "{% [$states.input.eni] %}"
-        }
-        Output = {
-          ip    = "{% $states.input.ip %}"
-          other = "{% $exists($states.result.NetworkInterfaces[0].Association.PublicIp) ? $states.result.NetworkInterfaces[0].Association.PublicIp : '' %}"
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Output = "{% $states.input %}", Next = "DeleteIfCurrent" }]
-        Next  = "CanHandOver"
-      }
-      CanHandOver = {
-        Type    = "Choice"
-        Choices = [{ Condition = "{% $states.input.other != '' and $states.input.other != $states.input.ip %}", Next = "HandOver" }]
-        Default = "DeleteIfCurrent"
-      }
-      HandOver = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
-        Arguments = {
-          HostedZoneId = var.origin_zone_id
-          ChangeBatch = {
-            Changes = [
-              {
-                Action            = "DELETE"
-                ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
-              },
-              {
-                Action            = "CREATE"
-                ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.other %}" }] })
-              },
-            ]
-          }
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
-        Next  = "Done"
-      }
-      DeleteIfCurrent = {
-        Type     = "Task"
-        Resource = "arn:${data.aws_partition.current.partition}:states:::aws-sdk:route53:changeResourceRecordSets"
-        Arguments = {
-          HostedZoneId = var.origin_zone_id
-          ChangeBatch = {
-            Changes = [{
-              Action            = "DELETE"
-              ResourceRecordSet = merge(local.origin_record_set, { ResourceRecords = [{ Value = "{% $states.input.ip %}" }] })
-            }]
-          }
-        }
-        Catch = [{ ErrorEquals = ["States.ALL"], Next = "Done" }]
-        Next  = "Done"
-      }
-      Done = { Type = "Succeed" }
-    }
+    StartAt       = "Classify"
+    States        = local.origin_record_states
   })
 
   tags = var.tags

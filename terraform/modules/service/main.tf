@@ -375,8 +375,10 @@ resource "aws_appautoscaling_scheduled_action" "scale_in" {
 }
 
 # Inside the window only: every task emits ActiveConnections each minute, so the Average is
-# connections per task.
+# connections per task. With max_tasks = 1 the window pins the service at one task and the
+# policy could never act, so it is not created (target tracking bills two alarms of its own).
 resource "aws_appautoscaling_policy" "active_connections" {
+  count              = var.max_tasks > 1 ? 1 : 0
   name               = "${var.name}-active-connections"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.service.service_namespace

@@ -95,3 +95,8 @@ output "pubsub_security_group_id" {
   description = "Security group of the Valkey cache (pubsub = \"valkey_serverless\"), else null."
   value       = local.use_valkey ? aws_security_group.pubsub[0].id : null
 }
+
+output "origin_record_state_machine_arn" {
+  description = "The workflow that moves the WebSocket origin record (ws_ingress = \"cloudfront\"), else null. Its failed executions are the ones to alarm on."
+  value       = local.use_origin_record ? aws_sfn_state_machine.origin_record[0].arn : null
+}

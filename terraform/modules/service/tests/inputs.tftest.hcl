@@ -62,6 +62,26 @@ run "defaults" {
     condition     = local.environment["JESSICA_ALLOWED_HOSTS"] == "jessica.example.io"
     error_message = "The task answers to the site's Host (the WebSocket path through CloudFront) and nothing else by name."
   }
+  assert {
+    condition     = length(aws_appautoscaling_policy.active_connections) == 0
+    error_message = "No target tracking (and its two billed alarms) while max_tasks = 1 pins the window at one task."
+  }
+  assert {
+    condition     = alltrue([for name, state in local.origin_record_states : state.Type != "Task" || (length(try(state.Retry, [])) > 0 && anytrue([for retry in try(state.Retry, []) : contains(retry.ErrorEquals, "States.ALL") && try(retry.MaxAttempts, 0) >= 3 && try(retry.BackoffRate, 0) > 1]))])
+    error_message = "Every Task state of the origin-record workflow retries with backoff."
+  }
+  assert {
+    condition     = alltrue([for name, state in local.origin_record_states : state.Type != "Task" || anytrue([for catch in try(state.Catch, []) : contains(catch.ErrorEquals, "States.ALL") && contains(["Failed", "ParkIfCurrent"], catch.Next)])])
+    error_message = "A Task that still fails after its retries ends in the Fail state (which alarms), parking the record first where it can."
+  }
+  assert {
+    condition     = length([for name, state in local.origin_record_states : name if anytrue([for change in try(state.Arguments.ChangeBatch.Changes, []) : change.Action == "DELETE"]) && !anytrue([for change in try(state.Arguments.ChangeBatch.Changes, []) : change.Action == "CREATE"])]) == 0
+    error_message = "No change batch deletes the origin record without creating its replacement (no NXDOMAIN window)."
+  }
+  assert {
+    condition     = aws_route53_record.origin[0].name == "jessica-origin.example.io" && aws_route53_record.origin[0].records == toset(["192.0.2.1"]) && aws_route53_record.origin[0].ttl == 60
+    error_message = "The origin record exists from the first apply, at the placeholder address."
+  }
 }
 
 run "valkey_pubsub_for_several_tasks" {
@@ -133,7 +153,7 @@ run "valkey_pubsub_for_several_tasks" {
     error_message = "The task gets JESSICA_PUBSUB=rediss://<endpoint>:<port> as a plain variable (no password: the default user, access by security group)."
   }
   assert {
-    condition     = aws_appautoscaling_target.service.max_capacity == 3 && tonumber(aws_appautoscaling_scheduled_action.scale_out.scalable_target_action[0].max_capacity) == 3
+    condition     = aws_appautoscaling_target.service.max_capacity == 3 && tonumber(aws_appautoscaling_scheduled_action.scale_out.scalable_target_action[0].max_capacity) == 3 && length(aws_appautoscaling_policy.active_connections) == 1
     error_message = "With the shared channel, target tracking may run up to max_tasks tasks."
   }
   assert {
