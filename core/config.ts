@@ -22,6 +22,8 @@ export interface Config {
   readonly allowedHosts: HostPolicy;
   readonly settings: SettingsLocation;
   readonly logLevel: LogLevel;
+  /** `LOG_FORMAT`; undefined: the adapter decides (pretty on a terminal, JSON otherwise). */
+  readonly logFormat: LogFormat | undefined;
   readonly maxTextLength: number;
   readonly upstreamTimeoutMs: number;
   readonly upstreamConcurrency: number;
@@ -37,6 +39,7 @@ export interface Config {
 
 export type Target = 'fargate' | 'lambda';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+export type LogFormat = 'json' | 'pretty';
 export type SettingsLocation =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'memory' }
@@ -190,6 +193,13 @@ function parseLogLevel(raw: string | undefined): LogLevel {
   throw new ConfigError('LOG_LEVEL', `expected debug, info, warn, error or silent, got "${raw}"`);
 }
 
+function parseLogFormat(raw: string | undefined): LogFormat | undefined {
+  if (raw === undefined) return undefined;
+  const format = raw.toLowerCase();
+  if (format === 'json' || format === 'pretty') return format;
+  throw new ConfigError('LOG_FORMAT', `expected json or pretty, got "${raw}"`);
+}
+
 /**
  * Reads, validates and freezes the configuration. Fails fast with a message naming the
  * variable. `target: 'lambda'` treats the service as publicly reachable, so it needs tokens
@@ -234,6 +244,7 @@ export function loadConfig(env: Env, options: { target?: Target; home?: string }
     allowedHosts: parseAllowedHosts(text(env, 'JESSICA_ALLOWED_HOSTS'), { bindHost: host, publicUrl, origins: allowedOrigins, tokens }),
     settings: parseSettings(text(env, 'JESSICA_SETTINGS'), options.home ?? homedir()),
     logLevel: parseLogLevel(text(env, 'LOG_LEVEL')),
+    logFormat: parseLogFormat(text(env, 'LOG_FORMAT')),
     maxTextLength: integer(env, 'JESSICA_MAX_TEXT', 20_000, 1, 1_000_000),
     upstreamTimeoutMs: integer(env, 'JESSICA_UPSTREAM_TIMEOUT_MS', 15_000, 100, 600_000),
     upstreamConcurrency: integer(env, 'JESSICA_UPSTREAM_CONCURRENCY', 4, 1, 100),

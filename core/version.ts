@@ -5,7 +5,7 @@ export function packageVersion(): string {
   for (const path of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'jessica' && pkg.version) return pkg.version;
+      if (pkg.name === '@jessica-tts/jessica' && pkg.version) return pkg.version;
     } catch {
       // Try the next location: sources and the built tree sit at different depths.
     }

@@ -15,8 +15,11 @@ import {
   noMetrics,
   type McpBackend,
 } from '../core/index.js';
+import { doctor } from './doctor.js';
 import { main as serve } from './main.js';
 import { RemoteBackend } from './remote-backend.js';
+import { installService, serviceStatus, servicePaths, uninstallService, unitText, type ServicePlatform } from './service.js';
+import { withUserEnv } from './user-env.js';
 
 const USAGE = `Usage: jessica <command> [options]
 
@@ -24,26 +27,52 @@ Commands:
   serve               Run the live server (same as npm start) on http://127.0.0.1:9020
   mcp                 MCP over stdio (Claude Desktop): speak_text goes to a running server
   say [text]          Speak through a running server (text from the arguments or stdin)
+  doctor              Check configuration, server, key, quota and listeners; print each fix
+  service <action>    Run the server at login: install [--print] [--no-start], uninstall, status
+                      (systemd user unit on Linux, launchd agent on macOS)
 
-Options for mcp and say:
+Options for mcp, say and doctor:
   --url <url>         The running server, root path included (env JESSICA_URL, default http://127.0.0.1:9020)
   --token <token>     Bearer token (env JESSICA_TOKEN)
   --voice <voice>     Voice name or id (say only)
   --model <model>     Model id (say only)
-  --quiet             say: print nothing when no page is listening
+  --quiet             say: print nothing and exit 0 whatever happens (for hooks)
+
+serve, say, doctor and the service read ~/.config/jessica/env (NAME=value lines, mode 600)
+for what the environment leaves unset; JESSICA_ENV_FILE names another file.
+
+Exit codes of say: 0 speaking, 1 failed (key, quota, upstream, token), 2 usage error,
+  3 no server answers, 4 no page is listening; with --quiet always 0 (bad options: 2).
+Exit codes of doctor: 0 speech works, 1 a problem was found.
+Exit codes of service status: 0 running, 3 installed but not running, 4 not installed.
 `;
 
 /** `jessica` command line. Returns the process exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await dispatch(argv, env);
+  } catch (error) {
+    // A malformed command line (unknown option, missing value) is a usage error, as documented.
+    if (!(error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'))) throw error;
+    process.stderr.write(`jessica: ${error.message}\n`);
+    return 2;
+  }
+}
+
+async function dispatch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      await serve(env);
+      await serve(withUserEnv(env));
       return -1; // keeps running until a signal
     case 'mcp':
       return mcp(rest, env);
     case 'say':
-      return say(rest, env);
+      return say(rest, withUserEnv(env));
+    case 'doctor':
+      return runDoctor(rest, env);
+    case 'service':
+      return service(rest, env);
     case undefined:
     case '-h':
     case '--help':
@@ -112,6 +141,9 @@ function withLocalFallback(remote: McpBackend, env: NodeJS.ProcessEnv): McpBacke
   };
 }
 
+/** Exit codes of `jessica say` (documented in USAGE and README). */
+const SAY_EXIT = { spoken: 0, failed: 1, usage: 2, noServer: 3, noListener: 4 } as const;
+
 async function say(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -124,25 +156,62 @@ async function say(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
       quiet: { type: 'boolean', default: false },
     },
   });
+  // Hooks run this after every turn: with --quiet nothing it meets (no server, no page, no
+  // credits) may print or fail, or every turn would show an error in the assistant.
+  const fail = (code: number, line: string) => {
+    if (values.quiet) return 0;
+    process.stderr.write(`jessica say: ${line}\n`);
+    return code;
+  };
   const text = positionals.length > 0 ? positionals.join(' ') : await readStdin();
-  if (!text.trim()) {
-    process.stderr.write('jessica say: nothing to say (pass text or pipe it in)\n');
-    return 2;
-  }
+  if (!text.trim()) return fail(SAY_EXIT.usage, 'nothing to say (pass text or pipe it in)');
   const backend = new RemoteBackend(remoteOptions(values, env));
   try {
     const result = await backend.speak('local', { text, voice: values.voice, model: values.model }, { wait: false });
     if (!values.quiet) process.stdout.write(`speaking on ${result.listeners} page(s): ${result.utterance_id}\n`);
-    return 0;
+    return SAY_EXIT.spoken;
   } catch (error) {
-    const known = error instanceof JessicaError;
-    // Hooks call this after every turn: nobody listening is normal, not a failure.
-    if (known && error.code === 'no_listeners') {
-      if (!values.quiet) process.stderr.write(`jessica say: ${error.message}\n`);
-      return 0;
+    if (!(error instanceof JessicaError)) return fail(SAY_EXIT.failed, `failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (error.code === 'no_listeners') return fail(SAY_EXIT.noListener, `no_listeners: ${error.message}`);
+    if (error.code === 'live_channel_unavailable') {
+      return fail(SAY_EXIT.noServer, `${error.code}: ${error.message} Start it with \`jessica serve\` or \`jessica service install\`.`);
     }
-    process.stderr.write(`jessica say: ${known ? `${error.code}: ${error.message}` : 'failed'}\n`);
+    return fail(SAY_EXIT.failed, `${error.code}: ${error.message}`);
+  }
+}
+
+async function runDoctor(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' }, token: { type: 'string' } }, strict: true });
+  return doctor({ env, url: values.url, token: values.token, out: (text) => process.stdout.write(text) });
+}
+
+async function service(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { print: { type: 'boolean', default: false }, 'no-start': { type: 'boolean', default: false }, platform: { type: 'string' } },
+    strict: true,
+  });
+  const platform = values.platform ?? process.platform;
+  if (platform !== 'linux' && platform !== 'darwin') {
+    process.stderr.write(`jessica service: runs on Linux (systemd) and macOS (launchd), not ${platform}; run \`jessica serve\` instead\n`);
     return 1;
+  }
+  const options = { platform: platform as ServicePlatform, env, noStart: values['no-start'], out: (text: string) => process.stdout.write(text) };
+  switch (positionals[0]) {
+    case 'install':
+      if (values.print) {
+        process.stdout.write(unitText(options.platform, servicePaths(options.platform, env)));
+        return 0;
+      }
+      return installService(options);
+    case 'uninstall':
+      return uninstallService(options);
+    case 'status':
+      return serviceStatus(options);
+    default:
+      process.stderr.write(`jessica service: expected install, uninstall or status\n\n${USAGE}`);
+      return 2;
   }
 }
 

@@ -2,12 +2,13 @@ import { ConfigError } from '../core/index.js';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startServer, type StartOptions } from './server.js';
+import { withUserEnv } from './user-env.js';
 
 /**
  * Process entry of the live server (`npm start`, the container's PID 1). SIGTERM — ECS
  * scale-in or a deploy — drains: speech in flight finishes, then the process exits 0.
  */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(env: NodeJS.ProcessEnv = withUserEnv(process.env)): Promise<void> {
   let server;
   try {
     server = await startServer({ env, ...(await awsAdapters(env)) });

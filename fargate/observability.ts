@@ -7,6 +7,24 @@ export function createLogger(level: LogLevel): PowertoolsLogger {
   return new PowertoolsLogger({ serviceName: 'jessica', logLevel: level === 'SILENT' ? 'SILENT' : level });
 }
 
+const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 100 };
+
+/**
+ * One readable line per entry for a person at a terminal (`LOG_FORMAT=pretty`):
+ * `12:04:05 WARN  upstream retry status=429 attempt=2`. Same port and fields as the JSON logs.
+ */
+export function prettyLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  const at = (entryLevel: Exclude<LogLevel, 'SILENT'>) => (message: string, ...extra: Array<Record<string, unknown>>) => {
+    if (RANK[entryLevel] < RANK[level]) return;
+    const fields = Object.entries(Object.assign({}, ...extra) as Record<string, unknown>)
+      .map(([name, value]) => `${name}=${typeof value === 'string' ? value : value instanceof Error ? value.message : JSON.stringify(value)}`)
+      .join(' ');
+    const time = new Date().toTimeString().slice(0, 8);
+    write(`${time} ${entryLevel.padEnd(5)} ${message}${fields ? ` ${fields}` : ''}\n`);
+  };
+  return { debug: at('DEBUG'), info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
+}
+
 export function loggerPort(logger: PowertoolsLogger): Logger {
   return {
     debug: (message, ...extra) => logger.debug(message, ...extra),

@@ -17,7 +17,9 @@ import {
   type SpeechPlan,
 } from '../core/index.js';
 import { createRequestListener } from './app.js';
-import { createLogger, EmfMetrics, loggerPort } from './observability.js';
+import { banner } from './banner.js';
+import { createLogger, EmfMetrics, loggerPort, prettyLogger } from './observability.js';
+import { userEnvFile } from './user-env.js';
 import { attachLiveSockets } from './ws.js';
 
 export interface StartOptions {
@@ -50,8 +52,9 @@ const METRICS_FLUSH_MS = 60_000;
 /** The live server's composition root: config → core → hub → HTTP + WebSocket. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const config = loadConfig(options.env);
-  const powertools = createLogger(config.logLevel);
-  const logger = loggerPort(powertools);
+  // A person at a terminal gets readable lines and a banner; containers keep JSON lines.
+  const pretty = (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  const logger = pretty ? prettyLogger(config.logLevel) : loggerPort(createLogger(config.logLevel));
   const metricsMode = options.env['JESSICA_METRICS'] ?? (options.env['ECS_CONTAINER_METADATA_URI_V4'] ? 'emf' : 'off');
   const metrics = new EmfMetrics(metricsMode === 'emf');
   const apiKey =
@@ -111,7 +114,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info('jessica is listening', { url: `${url}${config.rootPath}/`, target: config.target, upstreamConfigured: apiKey !== undefined });
+  if (pretty && config.logLevel !== 'SILENT') {
+    const facts = { version: packageVersion(), pageUrl: `${url}${config.rootPath}/`, config, keyConfigured: apiKey !== undefined };
+    process.stdout.write(banner({ ...facts, envFile: userEnvFile(options.env) }));
+  } else {
+    logger.info('jessica is listening', { url: `${url}${config.rootPath}/`, target: config.target, upstreamConfigured: apiKey !== undefined });
+  }
 
   const flushTimer = setInterval(() => {
     metrics.gauge('ActiveConnections', hub.totalListeners);

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       allowedHosts: { any: false, names: new Set(['localhost', '127.0.0.1', '[::1]']), suffixes: [], ipLiterals: false },
       settings: { kind: 'file', path: join(HOME, '.config', 'jessica', 'settings.json') },
       logLevel: 'INFO',
+      logFormat: undefined,
       maxTextLength: 20_000,
       upstreamTimeoutMs: 15_000,
       upstreamConcurrency: 4,
@@ -129,8 +130,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads LOG_FORMAT in any case, and leaves it to the adapter when unset', () => {
+    expect(loadConfig({ LOG_FORMAT: 'JSON' }, { home: HOME }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, { home: HOME }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: ' ' }, { home: HOME }).logFormat).toBeUndefined();
+  });
+
   describe('names the variable of each invalid value', () => {
     const cases: Array<[string, Record<string, string>]> = [
+      ['LOG_FORMAT', { LOG_FORMAT: 'text' }],
       ['PORT', { PORT: 'eighty' }],
       ['PORT', { PORT: '70000' }],
       ['PORT', { PORT: '-1' }],

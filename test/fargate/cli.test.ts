@@ -1,11 +1,22 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestListener, wsUrl } from '../support/listener.js';
 import { ROOT, spawnTs } from '../support/process.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const TOKEN = 'cli-token-5f0e2a11';
+
+/** The address of a port that was free a moment ago: nothing answers there. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
 type ToolContent = Array<{ type: string; text?: string; data?: string }>;
 
 function stdioClient(env: Record<string, string>): { client: Client; transport: StdioClientTransport } {
@@ -74,12 +85,42 @@ describe('jessica CLI', () => {
     await listener.waitClosed();
   });
 
-  it('say: reads the text from stdin and exits 0 when no page is listening', async () => {
+  it('say: reads the text from stdin; no page listening is exit 4 with one line, and silent exit 0 with --quiet', async () => {
     while ((await stack.server.hub.listenerCount('me')) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const say = spawnTs('fargate/cli.ts', ['say', '--url', stack.server.url], { JESSICA_TOKEN: TOKEN });
     say.child.stdin!.end('Nobody hears this.');
-    expect((await say.exited).code).toBe(0);
-    expect(say.output()).toMatch(/No page is listening/);
+    expect((await say.exited).code).toBe(4);
+    expect(say.output().trim().split('\n')).toEqual([expect.stringMatching(/^jessica say: no_listeners: No page is listening/)]);
+
+    const quiet = spawnTs('fargate/cli.ts', ['say', '--quiet', '--url', stack.server.url, 'Nobody hears this either.'], { JESSICA_TOKEN: TOKEN });
+    expect((await quiet.exited).code).toBe(0);
+    expect(quiet.output()).toBe('');
+  });
+
+  it('say: no server is exit 3 with one line naming the fix, and silent exit 0 with --quiet', async () => {
+    const closed = await closedPortUrl();
+    const say = spawnTs('fargate/cli.ts', ['say', '--url', closed, 'Hello?'], {});
+    expect((await say.exited).code).toBe(3);
+    expect(say.output().trim().split('\n')).toEqual([expect.stringMatching(/^jessica say: live_channel_unavailable: .*jessica serve/)]);
+
+    const quiet = spawnTs('fargate/cli.ts', ['say', '--quiet', '--url', closed, 'Hello?'], {});
+    expect((await quiet.exited).code).toBe(0);
+    expect(quiet.output()).toBe('');
+  });
+
+  it('say --quiet: a refused request (unknown voice) prints nothing and exits 0; without --quiet it exits 1', async () => {
+    const listener = await TestListener.connect(wsUrl(stack.server.url, '/ws'), { token: TOKEN });
+    try {
+      const quiet = spawnTs('fargate/cli.ts', ['say', '--quiet', '--url', stack.server.url, '--voice', 'no-such-voice-zz', 'hi'], { JESSICA_TOKEN: TOKEN });
+      expect((await quiet.exited).code).toBe(0);
+      expect(quiet.output()).toBe('');
+      const loud = spawnTs('fargate/cli.ts', ['say', '--url', stack.server.url, '--voice', 'no-such-voice-zz', 'hi'], { JESSICA_TOKEN: TOKEN });
+      expect((await loud.exited).code).toBe(1);
+      expect(loud.output()).toMatch(/^jessica say: unknown_voice: /);
+    } finally {
+      listener.close();
+      await listener.waitClosed();
+    }
   });
 
   it('say: exits 1 with the error code when the token is wrong', async () => {
