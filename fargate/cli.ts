@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import {
   backendFromJessica,
   composeJessica,
@@ -97,8 +97,10 @@ async function mcp(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({ args, options: { url: { type: 'string' }, token: { type: 'string' } }, strict: true });
   const remote = remoteOptions(values, env);
   const backend = withLocalFallback(new RemoteBackend(remote), env);
-  const server = createMcpServer({ backend, principal: 'local', version: packageVersion(), pageUrl: `${remote.baseUrl.replace(/\/+$/, '')}/` });
-  await server.connect(new StdioServerTransport());
+  const version = packageVersion();
+  const pageUrl = `${remote.baseUrl.replace(/\/+$/, '')}/`;
+  // Either protocol era: each connection gets the server definition the HTTP endpoint serves.
+  serveStdio(() => createMcpServer({ backend, principal: 'local', version, pageUrl }));
   return -1;
 }
 
@@ -131,7 +133,7 @@ function withLocalFallback(remote: McpBackend, env: NodeJS.ProcessEnv): McpBacke
     };
   return {
     speak: (principal, input, options) => remote.speak(principal, input, options),
-    textToSpeech: fallback((backend, principal: string, input: unknown) => backend.textToSpeech(principal, input)),
+    textToSpeech: fallback((backend, principal: string, input: unknown, options?: Parameters<McpBackend['textToSpeech']>[2]) => backend.textToSpeech(principal, input, options)),
     listVoices: fallback((backend, search?: string) => backend.listVoices(search)),
     listModels: fallback((backend) => backend.listModels()),
     getSettings: fallback((backend, principal: string) => backend.getSettings(principal)),

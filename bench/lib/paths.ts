@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SETTINGS } from '../../core/settings/schema.js';
 import { HttpClient, WsProbe } from './clients.js';

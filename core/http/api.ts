@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { errorToResponse, JessicaError } from '../errors.js';
 import type { Jessica } from '../jessica.js';
 import { backendFromJessica, type McpBackend } from '../mcp/backend.js';
+import type { McpHttpHandler } from '../mcp/http.js';
 import type { Logger } from '../ports.js';
 import { authenticate } from './auth.js';
 import { parseJsonBody } from './body.js';
@@ -103,6 +104,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     },
   };
 
+  let mcpHandler: Promise<McpHttpHandler> | undefined;
   async function mcp(request: ApiRequest, principal: string): Promise<Omit<ApiResponse, 'headers'> & { headers: Record<string, string> }> {
     // The origin comes from Host and X-Forwarded-Proto, both client-controlled: only a real http(s) origin is used.
     const base = httpOrigin(request.origin) ?? 'http://localhost';
@@ -118,19 +120,19 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
     // Loaded on first use: a Lambda cold start that serves no MCP request skips the MCP SDK.
-    const { handleMcpRequest } = await import('../mcp/http.js');
-    const response = await handleMcpRequest(
-      new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}) }),
-      {
-        backend: mcpBackend,
-        principal,
-        version: jessica.version,
-        pageUrl,
-        ...(request.method === 'POST' ? { parsedBody: parseJsonBody(request.headers['content-type'], request.body) } : {}),
-      },
+    mcpHandler ??= import('../mcp/http.js').then(({ createMcpHttpHandler }) => createMcpHttpHandler({ backend: mcpBackend, version: jessica.version }));
+    const handler = await mcpHandler;
+    const response = await handler(
+      new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}), ...(request.signal ? { signal: request.signal } : {}) }),
+      { principal, pageUrl },
+      request.method === 'POST' ? parseJsonBody(request.headers['content-type'], request.body) : undefined,
     );
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));
+    // An SSE answer (progress and log messages before the result) streams as it is written.
+    if (response.body && out['content-type']?.startsWith('text/event-stream')) {
+      return { status: response.status, headers: out, body: { kind: 'stream', value: response.body as unknown as AsyncIterable<Uint8Array> } };
+    }
     return { status: response.status, headers: out, body: { kind: 'bytes', value: new Uint8Array(await response.arrayBuffer()) } };
   }
 

@@ -1,10 +1,8 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { isJessicaError } from '../errors.js';
 import { OUTPUT_FORMATS } from '../types.js';
-import type { AudioResult, McpBackend } from './backend.js';
+import type { AudioResult, McpBackend, ToolReport } from './backend.js';
 
 export interface McpServerOptions {
   backend: McpBackend;
@@ -62,11 +60,36 @@ function audioBlock(result: AudioResult): CallToolResult['content'][number] {
 }
 
 /**
- * One JSON Schema validator for every server: the SDK would build an Ajv instance per server,
- * that is per request in stateless mode, and none of the tools needs it (it validates
- * elicitation answers).
+ * What an assistant is told once, in `server/discover` and `initialize`: how Jessica is meant to be
+ * used, so it picks the right tool without trial and error.
  */
-let validator: AjvJsonSchemaValidator | undefined;
+export const MCP_INSTRUCTIONS = [
+  'Jessica speaks text aloud with ElevenLabs voices.',
+  'speak_text plays speech on the Jessica page the user keeps open in a browser tab, streamed while it is synthesised; it returns as soon as the speech is queued. Keep it short and conversational.',
+  'Pass wait: true to speak_text only when the next step depends on the user having heard it: the call then returns once the page reports it played.',
+  'If no page is open, speak_text returns the audio inline together with the address of the page to open; suggest opening it.',
+  'text_to_speech returns the audio itself (MP3 by default) for programs that need the file; it plays nothing.',
+  'list_voices, list_models, get_settings, update_settings, get_usage and stop_speech manage voices, defaults, quota and playback.',
+].join(' ');
+
+/** The tool list is the same for every caller and changes only with a new version of the server. */
+const TOOLS_LIST_HINT = { ttlMs: 60 * 60_000, cacheScope: 'public' } as const;
+
+/** A tool call's channel back to the client: progress when the request carries a token, log messages at the level it asked for. */
+function reportOf(ctx: ServerContext): ToolReport {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  return {
+    progress(progress, total, message) {
+      if (progressToken === undefined) return;
+      void ctx.mcpReq
+        .notify({ method: 'notifications/progress', params: { progressToken, progress, ...(total === undefined ? {} : { total }), message } })
+        .catch(() => undefined);
+    },
+    log(level, message) {
+      void ctx.mcpReq.log(level, message).catch(() => undefined);
+    },
+  };
+}
 
 /**
  * The MCP tools, registered once here; adapters only choose the transport. One server serves
@@ -76,11 +99,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const { backend, principal, pageUrl } = options;
   const server = new McpServer(
     { name: 'jessica', title: 'Jessica', version: options.version },
-    {
-      instructions:
-        'Jessica speaks text aloud with ElevenLabs voices. Use speak_text to say something to the user through their open Jessica page; keep it short and conversational.',
-      jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
-    },
+    { instructions: MCP_INSTRUCTIONS, capabilities: { logging: {} }, cacheHints: { 'tools/list': TOOLS_LIST_HINT } },
   );
 
   server.registerTool(
@@ -92,17 +111,19 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       inputSchema: SPEAK_INPUT,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
-    ({ text, voice, model, wait }) =>
+    ({ text, voice, model, wait }, ctx) =>
       run(async () => {
         const input = { text, voice, model };
+        const report = reportOf(ctx);
         try {
-          const spoken = await backend.speak(principal, input, { wait: wait ?? false });
+          const spoken = await backend.speak(principal, input, { wait: wait ?? false, report });
           const where = `${spoken.listeners} page${spoken.listeners === 1 ? '' : 's'}`;
           const status = wait ? (spoken.played ? `Played on ${where}.` : `Sent to ${where}; playback was not confirmed.`) : `Speaking on ${where}.`;
           return { content: [{ type: 'text', text: `${status} (utterance ${spoken.utterance_id})` }], structuredContent: { ...spoken } };
         } catch (error) {
           if (!isJessicaError(error) || (error.code !== 'no_listeners' && error.code !== 'live_channel_unavailable')) throw error;
-          const audio = await backend.textToSpeech(principal, input);
+          report.log('warning', `${error.code}: ${error.message} Returning the audio inline.`);
+          const audio = await backend.textToSpeech(principal, input, { report });
           const open = pageUrl ? ` Open ${pageUrl} to hear Jessica live.` : '';
           const why = error.code === 'no_listeners' ? 'No Jessica page is listening.' : 'Live playback is off-hours right now.';
           return {
@@ -120,9 +141,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       inputSchema: TTS_INPUT,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ text, voice, model, output_format }) =>
+    ({ text, voice, model, output_format }, ctx) =>
       run(async () => {
-        const audio = await backend.textToSpeech(principal, { text, voice, model, output_format });
+        const audio = await backend.textToSpeech(principal, { text, voice, model, output_format }, { report: reportOf(ctx) });
         return { content: [{ type: 'text', text: `${audio.characters} characters, voice ${audio.voice}, ${audio.mime}.` }, audioBlock(audio)] };
       }),
   );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rpcMessageOf } from '../support/mcp-wire.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeElevenLabs } from '../fake-elevenlabs/index.js';
 
@@ -61,6 +62,8 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
     const sendJson = (method: string, path: string, body: unknown) =>
       server.send(method, path, { headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const json = (response: ContractResponse): Record<string, unknown> => JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
+    /** The JSON-RPC response of an MCP answer, one JSON body or an event stream. */
+    const rpcOf = (response: ContractResponse) => rpcMessageOf(response.headers['content-type'], response.body.toString('utf8'));
     /** A phrase no earlier test has synthesised, so the audio cache cannot answer it. */
     const fresh = (words = 'Hello from the contract') => `${words}, take ${randomUUID().slice(0, 8)}.`;
 
@@ -311,7 +314,7 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
         });
         expect(response.status).toBe(200);
-        const message = json(response) as { id: number; result: { tools: { name: string }[] } };
+        const message = rpcOf(response) as { id: number; result: { tools: { name: string }[] } };
         expect(message.id).toBe(1);
         expect(message.result.tools.map((tool) => tool.name).sort()).toEqual([...MCP_TOOLS].sort());
       });
@@ -327,7 +330,7 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
           }),
         });
         expect(response.status).toBe(200);
-        expect(json(response)).toMatchObject({ id: 2, result: { serverInfo: { name: 'jessica' } } });
+        expect(rpcOf(response)).toMatchObject({ id: 2, result: { serverInfo: { name: 'jessica' } } });
       });
     });
   });

@@ -1,5 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ async function closedPortUrl(): Promise<string> {
 }
 type ToolContent = Array<{ type: string; text?: string; data?: string }>;
 
-function stdioClient(env: Record<string, string>): { client: Client; transport: StdioClientTransport } {
+function stdioClient(env: Record<string, string>, era: 'legacy' | 'modern' = 'legacy'): { client: Client; transport: StdioClientTransport } {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: ['--import', 'tsx', 'fargate/cli.ts', 'mcp'],
@@ -27,7 +27,8 @@ function stdioClient(env: Record<string, string>): { client: Client; transport: 
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stderr: 'pipe',
   });
-  return { client: new Client({ name: 'stdio-test', version: '1.0.0' }), transport };
+  const options = era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {};
+  return { client: new Client({ name: 'stdio-test', version: '1.0.0' }, options), transport };
 }
 
 describe('jessica CLI', () => {
@@ -39,10 +40,11 @@ describe('jessica CLI', () => {
     await stack.close();
   });
 
-  it('mcp: serves the tools over stdio and forwards speak_text to the running server', async () => {
+  it.each(['legacy', 'modern'] as const)('mcp: serves the tools over stdio (%s era) and forwards speak_text to the running server', async (era) => {
     const listener = await TestListener.connect(wsUrl(stack.server.url, '/ws'), { token: TOKEN });
-    const { client, transport } = stdioClient({ JESSICA_URL: stack.server.url, JESSICA_TOKEN: TOKEN });
+    const { client, transport } = stdioClient({ JESSICA_URL: stack.server.url, JESSICA_TOKEN: TOKEN }, era);
     await client.connect(transport);
+    expect(client.getProtocolEra()).toBe(era);
     try {
       const { tools } = await client.listTools();
       expect(tools).toHaveLength(8);

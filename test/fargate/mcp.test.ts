@@ -1,13 +1,15 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestListener, wsUrl } from '../support/listener.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const TOKEN = 'mcp-user-token-42';
 
-async function connect(stack: Stack, token: string | undefined): Promise<Client> {
-  const client = new Client({ name: 'jessica-test', version: '1.0.0' });
+type Era = 'modern' | 'legacy';
+
+async function connect(stack: Stack, token: string | undefined, era: Era): Promise<Client> {
+  // modern: 2026-07-28 or nothing; legacy: the 2025 initialize handshake, as older clients send it.
+  const client = new Client({ name: 'jessica-test', version: '1.0.0' }, era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
   const transport = new StreamableHTTPClientTransport(new URL(stack.url('/mcp')), {
     requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : {},
   });
@@ -17,13 +19,14 @@ async function connect(stack: Stack, token: string | undefined): Promise<Client>
 
 type ToolContent = Array<{ type: string; text?: string; data?: string; mimeType?: string }>;
 
-describe('MCP over Streamable HTTP', () => {
+describe.each(['modern', 'legacy'] as const)('MCP over Streamable HTTP, %s era', (era) => {
   let stack: Stack;
   let client: Client;
 
   beforeAll(async () => {
     stack = await startStack({ JESSICA_TOKENS: `dev:${TOKEN}`, ROOT_PATH: '/jessica' });
-    client = await connect(stack, TOKEN);
+    client = await connect(stack, TOKEN, era);
+    expect(client.getProtocolEra()).toBe(era);
   });
   afterAll(async () => {
     await client.close();
@@ -111,6 +114,6 @@ describe('MCP over Streamable HTTP', () => {
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'unauthorized' } });
-    await expect(connect(stack, 'not-the-token-xyz')).rejects.toThrow();
+    await expect(connect(stack, 'not-the-token-xyz', era)).rejects.toThrow();
   });
 });

@@ -1,9 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { rpcMessageOf } from '../support/mcp-wire.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeElevenLabs } from '../fake-elevenlabs/index.js';
 
 /** A minified handler bundle may not exceed this. */
 const BUNDLE_BUDGET_BYTES = 1024 * 1024;
@@ -229,7 +231,81 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('answers server/discover and a modern tools/call text_to_speech with the audio', { timeout: 120_000 }, async () => {
+    const variables = (fn('http')['Environment'] as { Variables: Record<string, string> }).Variables;
+    const fake = await startFakeElevenLabs();
+    try {
+      const base = JSON.parse(readFileSync('test/handlers/events/http-api-v2.json', 'utf8')) as Record<string, unknown> & { headers: Record<string, string>; requestContext: { http: Record<string, string> } };
+      const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+      const mcpEvent = (method: string, params: Record<string, unknown>, name?: string) => ({
+        ...base,
+        rawPath: '/jessica/mcp',
+        rawQueryString: '',
+        requestContext: { ...base.requestContext, http: { ...base.requestContext.http, method: 'POST', path: '/jessica/mcp' } },
+        headers: {
+          ...base.headers,
+          authorization: 'Bearer packaged-token-123',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...(name ? { 'mcp-name': name } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }),
+        isBase64Encoded: false,
+      });
+      const [discover, call] = await invokeBundle(
+        bundles.get('http:handlers/http.mjs')?.toString('utf8') ?? '',
+        {
+          ...variables,
+          JESSICA_SETTINGS: 'memory:',
+          ELEVENLABS_API_KEY_PARAM: '',
+          JESSICA_TOKENS_PARAM: '',
+          JESSICA_TOKENS: 'alice:packaged-token-123',
+          ELEVENLABS_API_KEY: fake.apiKey,
+          ELEVENLABS_BASE_URL: fake.url,
+          LOG_LEVEL: 'silent',
+        },
+        [mcpEvent('server/discover', {}), mcpEvent('tools/call', { name: 'text_to_speech', arguments: { text: 'Packaged and speaking.' } }, 'text_to_speech')],
+      );
+      const rpc = (result: { headers: Record<string, string>; body: string; isBase64Encoded: boolean }) =>
+        rpcMessageOf(result.headers['content-type'], result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body) as { result: Record<string, unknown> };
+      expect(discover!.statusCode).toBe(200);
+      expect(rpc(discover!).result).toMatchObject({ supportedVersions: expect.arrayContaining(['2026-07-28']), capabilities: { tools: {} } });
+      expect(call!.statusCode).toBe(200);
+      const content = rpc(call!).result['content'] as Array<{ type: string; data?: string }>;
+      const audio = content.find((block) => block.type === 'audio');
+      expect(Buffer.from(audio!.data!, 'base64').equals(fake.sentAudio.at(-1)!.bytes)).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
 });
+
+/** Runs the packaged bundle's handler once per event in a plain Node process (async: the fake upstream answers from this one). */
+function invokeBundle(bundle: string, env: Record<string, string | undefined>, events: unknown[]): Promise<Array<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>> {
+  const dir = mkdtempSync(join(tmpdir(), 'jessica-bundle-'));
+  writeFileSync(join(dir, 'http.mjs'), bundle);
+  const script = `
+    const { handler } = await import(${JSON.stringify(join(dir, 'http.mjs'))});
+    const results = [];
+    for (const event of JSON.parse(process.env.EVENTS)) results.push(await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-prod-http' }));
+    process.stdout.write('\\n' + JSON.stringify(results));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'], ...env, EVENTS: JSON.stringify(events) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) reject(new Error(`bundle exited ${code}: ${stderr.slice(0, 500)}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]'));
+    });
+  });
+}
 
 if (!canPackage) {
   describe('npx sls package', () => {

@@ -1,4 +1,5 @@
 import type { Frame, TestListener } from '../support/listener.js';
+import { rpcMessageOfResponse } from '../support/mcp-wire.js';
 import type { Stack } from '../support/stack.js';
 
 /** What one synthesis attempt came to, whichever path (REST, WebSocket, MCP) carried it. */
@@ -24,7 +25,7 @@ export async function callTool(stack: Stack, name: string, args: unknown, token?
     headers: { accept: 'application/json, text/event-stream' },
     body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } },
   });
-  const body = (await response.json()) as { result?: { isError?: boolean; content?: ToolContent } };
+  const body = (await rpcMessageOfResponse(response)) as { result?: { isError?: boolean; content?: ToolContent } };
   const content = body.result?.content ?? [];
   const isError = body.result?.isError === true;
   const code = isError ? /^([a-z_]+): /.exec(content[0]?.text ?? '')?.[1] : undefined;

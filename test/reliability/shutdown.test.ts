@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { rpcMessageOfResponse } from '../support/mcp-wire.js';
 import { AUDIO_FIXTURES, startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
 import { TestListener, wsUrl } from '../support/listener.js';
 import { spawnTs, type Spawned } from '../support/process.js';
@@ -63,7 +64,7 @@ async function expectNothingNewAccepted(base: string, listener: TestListener): P
     headers: { ...auth, accept: 'application/json, text/event-stream' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'speak_text', arguments: { text: 'One more thing.' } } }),
   });
-  const tool = (await mcp.json()) as { result?: { isError?: boolean; content?: Array<{ text?: string }> } };
+  const tool = (await rpcMessageOfResponse(mcp)) as { result?: { isError?: boolean; content?: Array<{ text?: string }> } };
   expect(tool.result?.isError).toBe(true);
   expect(tool.result?.content?.[0]?.text).toMatch(/^draining: /);
   await expect(TestListener.connect(wsUrl(base, '/ws'), { token: principals[1]!.token })).rejects.toThrow(/503/);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rpcMessageOfResponse } from '../support/mcp-wire.js';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
@@ -191,7 +192,7 @@ describe('the bad-input corpus', () => {
     }
     expect(result.isError, JSON.stringify(result.content)).toBe(test.expect.isError);
     const text = result.content[0]?.text ?? '';
-    if (test.expect.validation) expect(text).toMatch(/^MCP error -32602: /);
+    if (test.expect.validation) expect(text).toMatch(/^Input validation error: /);
     if (test.expect.code) expect(result.code).toBe(test.expect.code);
     for (const secret of secrets) expect(JSON.stringify(result.content)).not.toContain(secret);
   });
@@ -204,7 +205,7 @@ async function callToolRaw(stack: Stack, name: string, args: unknown) {
     headers: { accept: 'application/json, text/event-stream' },
     body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } },
   });
-  const body = (await response.json()) as { result?: { isError?: boolean; content?: Array<{ type: string; text?: string }> }; error?: unknown };
+  const body = (await rpcMessageOfResponse(response)) as { result?: { isError?: boolean; content?: Array<{ type: string; text?: string }> }; error?: unknown };
   const content = body.result?.content ?? [];
   const isError = body.result?.isError === true;
   return { rpcError: body.error !== undefined, isError, content, code: isError ? /^([a-z_]+): /.exec(content[0]?.text ?? '')?.[1] : undefined };

@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import type { ApiResponse } from '../../core/http/api.js';
+import { rpcMessageOf } from '../support/mcp-wire.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isErrorCode } from '../../core/errors.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../fake-elevenlabs/index.js';
@@ -49,6 +51,14 @@ const accept = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(undefined, 'application/json', 'text/event-stream', '*/*', 'text/html') },
 );
 
+/** An event-stream answer read to its end, so it can be checked like a JSON one. */
+async function buffered(response: ApiResponse): Promise<ApiResponse> {
+  if (response.body.kind !== 'stream') return response;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of response.body.value) chunks.push(chunk);
+  return { ...response, body: { kind: 'bytes', value: Buffer.concat(chunks) } };
+}
+
 type RpcResponse = { jsonrpc?: unknown; id?: unknown; result?: { isError?: boolean; content?: Array<{ type?: string; text?: string }> }; error?: { code?: unknown; message?: unknown } };
 
 /** Problems with one JSON-RPC answer to a generated message. */
@@ -60,7 +70,7 @@ function rpcProblems(answer: RpcResponse, secrets: readonly string[]): string[] 
   if (answer.result?.isError) {
     const text = answer.result.content?.[0]?.text ?? '';
     const code = /^([a-z_]+): /.exec(text)?.[1];
-    const sdkValidation = /^MCP error -32602: /.test(text);
+    const sdkValidation = /^Input validation error: /.test(text);
     if (!sdkValidation && (!isErrorCode(code) || code === 'internal_error')) problems.push(`tool error without a SPEC code: ${text.slice(0, 160)}`);
   }
   const text = JSON.stringify(answer);
@@ -95,12 +105,12 @@ describe('MCP tool arguments and JSON-RPC messages, generated (createApiHandler)
           body: text,
           origin: OWN_ORIGIN,
         };
-        const response = await within(harness.api(request), 15_000, 'MCP call');
+        const response = await within(harness.api(request).then(buffered), 15_000, 'MCP call');
         const copy = { ...response, body: response.body.kind === 'bytes' ? { kind: 'bytes' as const, value: response.body.value.slice() } : response.body };
         const problems = await responseProblems(copy, secrets, '/mcp');
         if (response.status >= 400) tally.httpErrors += 1;
         if (response.status === 200 && response.body.kind === 'bytes') {
-          const parsed = JSON.parse(Buffer.from(response.body.value).toString('utf8')) as RpcResponse | RpcResponse[];
+          const parsed = rpcMessageOf(response.headers['content-type'], Buffer.from(response.body.value).toString('utf8')) as RpcResponse | RpcResponse[];
           for (const answer of Array.isArray(parsed) ? parsed : [parsed]) {
             problems.push(...rpcProblems(answer, secrets));
             if (answer.error) tally.rpcErrors += 1;

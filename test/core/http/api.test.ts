@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rpcMessageOf } from '../../support/mcp-wire.js';
 import { LruAudioCache } from '../../../core/cache/lru.js';
 import { createApiHandler, describeError, type ApiRequest, type ApiResponse } from '../../../core/http/api.js';
 import { MAX_BODY_BYTES } from '../../../core/http/body.js';
@@ -350,13 +351,20 @@ describe('rate limit', () => {
 
 describe('/mcp', () => {
   const mcpHeaders = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+  /** The JSON-RPC response, from a JSON body or the event stream the transport chose. */
+  const rpcOf = async (response: ApiResponse): Promise<unknown> => {
+    const chunks: Uint8Array[] = [];
+    if (response.body.kind === 'bytes') chunks.push(response.body.value);
+    if (response.body.kind === 'stream') for await (const chunk of response.body.value) chunks.push(chunk);
+    return rpcMessageOf(response.headers['content-type'], Buffer.concat(chunks).toString('utf8'));
+  };
 
   it('lists every tool through stateless JSON-RPC without an initialize first', async () => {
     const { handle } = handlerFor();
     const response = await handle(request({ method: 'POST', path: '/mcp', headers: mcpHeaders, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }));
     expect(response.status).toBe(200);
-    expect(response.headers['content-type']).toContain('application/json');
-    const { result } = bodyOf(response) as { result: { tools: Array<{ name: string }> } };
+    expect(response.headers['content-type']).toMatch(/^(application\/json|text\/event-stream)/);
+    const { result } = (await rpcOf(response)) as { result: { tools: Array<{ name: string }> } };
     expect(result.tools.map((tool) => tool.name).sort()).toEqual(
       ['get_settings', 'get_usage', 'list_models', 'list_voices', 'speak_text', 'stop_speech', 'text_to_speech', 'update_settings'].sort(),
     );
@@ -373,11 +381,11 @@ describe('/mcp', () => {
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
       }),
     );
-    expect((bodyOf(init) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('jessica');
+    expect(((await rpcOf(init)) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('jessica');
     const call = await handle(
       request({ method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'speak_text', arguments: { text: 'Hello there, friend.' } } }) }),
     );
-    const { result } = bodyOf(call) as { result: { content: Array<{ type: string; text?: string }> } };
+    const { result } = (await rpcOf(call)) as { result: { content: Array<{ type: string; text?: string }> } };
     expect(result.content[0]?.text).toContain(`Open ${OWN_ORIGIN}/jessica/ to hear Jessica live.`);
     expect(result.content[1]?.type).toBe('audio');
     const unauthenticated = await handle(request({ method: 'POST', path: '/mcp', headers: mcpHeaders, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }));
@@ -389,7 +397,7 @@ describe('/mcp', () => {
     const call = await handle(
       request({ method: 'POST', path: '/mcp', headers: mcpHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'speak_text', arguments: { text: 'Hello there, friend.' } } }) }),
     );
-    expect(JSON.stringify(bodyOf(call))).toContain('Open https://jessica.example/ to hear Jessica live.');
+    expect(JSON.stringify(await rpcOf(call))).toContain('Open https://jessica.example/ to hear Jessica live.');
   });
 
   it('names the page by a plain http origin only, whatever the request claims', async () => {
@@ -397,7 +405,7 @@ describe('/mcp', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'speak_text', arguments: { text: 'Hello there, friend.' } } });
     for (const origin of ['javascript:alert(1)', 'not a url', 'http://evil.example/path?q']) {
       const call = await handle(request({ method: 'POST', path: '/mcp', headers: mcpHeaders, body, origin }));
-      const text = JSON.stringify(bodyOf(call));
+      const text = JSON.stringify(await rpcOf(call));
       expect(text).not.toContain('javascript');
       expect(text).not.toContain('/path');
       expect(text).toMatch(/Open (http:\/\/localhost|http:\/\/evil\.example)\/ to hear Jessica live\./);
@@ -412,14 +420,14 @@ describe('/mcp', () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers the transport’s own errors for GET without an event stream and for bad JSON', async () => {
+  it('answers 405 for the session operations a stateless endpoint has none of, and 400 for bad JSON', async () => {
     const { handle } = handlerFor();
-    const get = await handle(request({ method: 'GET', path: '/mcp', headers: { accept: 'application/json' } }));
-    expect(get.status).toBe(406);
+    const get = await handle(request({ method: 'GET', path: '/mcp', headers: { accept: 'text/event-stream' } }));
+    expect(get.status).toBe(405);
     const bad = await handle(request({ method: 'POST', path: '/mcp', headers: mcpHeaders, body: '{"jsonrpc":' }));
     expect([bad.status, errorCode(bad)]).toEqual([400, 'invalid_request']);
     const deleted = await handle(request({ method: 'DELETE', path: '/mcp', headers: mcpHeaders }));
-    expect(deleted.status).toBe(200);
+    expect(deleted.status).toBe(405);
   });
 });
 

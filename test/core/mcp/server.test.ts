@@ -1,12 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JessicaError } from '../../../core/errors.js';
 import type { Jessica } from '../../../core/jessica.js';
 import { LiveHub } from '../../../core/live/hub.js';
 import { backendFromJessica, type McpBackend } from '../../../core/mcp/backend.js';
-import { createMcpServer } from '../../../core/mcp/server.js';
+import { createMcpHttpHandler } from '../../../core/mcp/http.js';
 import { silentLogger } from '../../../core/ports.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../../fake-elevenlabs/index.js';
 import { FakeListener, GEORGE_ID, jessicaFor, recordingMetrics } from '../support/fakes.js';
@@ -26,13 +24,22 @@ afterEach(async () => {
 });
 afterAll(() => fake.close());
 
-/** A real MCP client connected to the real server through the SDK's in-memory pair. */
-async function connect(backend: McpBackend, principal = 'alice', pageUrl: string | null = PAGE_URL): Promise<Client> {
-  const server = createMcpServer({ backend, principal, version: '9.9.9-test', pageUrl: pageUrl ?? undefined });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'core-test', version: '1.0.0' });
-  await client.connect(clientSide);
+/** The protocol era the current block's clients speak: every tool test runs in both. */
+let currentEra: 'legacy' | 'modern' = 'modern';
+
+/**
+ * A real MCP client connected to the real server definition through the SDK's HTTP handler,
+ * served in process (no socket), in the protocol era under test.
+ */
+async function connect(backend: McpBackend, principal = 'alice', pageUrl: string | null = PAGE_URL, era: 'legacy' | 'modern' = currentEra): Promise<Client> {
+  const handler = createMcpHttpHandler({ backend, version: '9.9.9-test' });
+  const caller = { principal, pageUrl: pageUrl ?? undefined };
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1:9020/mcp'), {
+    fetch: (url, init) => handler(new Request(url, init), caller),
+  });
+  const client = new Client({ name: 'core-test', version: '1.0.0' }, era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
+  await client.connect(transport);
+  expect(client.getProtocolEra()).toBe(era);
   open.push(client);
   return client;
 }
@@ -53,7 +60,11 @@ function textOf(result: CallToolResult): string {
   return result.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n');
 }
 
-describe('MCP tools', () => {
+describe.each(['modern', 'legacy'] as const)('MCP tools, %s era', (era) => {
+  beforeAll(() => {
+    currentEra = era;
+  });
+
   it('lists every tool with an input schema and annotations', async () => {
     const client = await connect(backendFromJessica(jessicaFor(fake).jessica));
     const { tools } = await client.listTools();
@@ -235,5 +246,88 @@ describe('MCP tools', () => {
       expect(result.isError).toBe(true);
       expect(textOf(result)).toBe('internal_error: the tool failed; the server logged why.');
     }
+  });
+});
+
+describe('MCP 2026-07-28: discovery, hints, progress and logs', () => {
+  beforeAll(() => {
+    currentEra = 'modern';
+  });
+
+  it('answers server/discover with its identity, the capabilities it has and how to use it', async () => {
+    const client = await connect(backendFromJessica(jessicaFor(fake).jessica));
+    const discover = client.getDiscoverResult();
+    expect(discover?.supportedVersions).toContain('2026-07-28');
+    expect(discover?.capabilities).toMatchObject({ tools: {}, logging: {} });
+    expect(discover?.capabilities).not.toHaveProperty('prompts');
+    expect(discover?.capabilities).not.toHaveProperty('resources');
+    expect(client.getInstructions()).toMatch(/open/);
+    expect(client.getInstructions()).toMatch(/wait/);
+    expect(client.getInstructions()).toMatch(/text_to_speech/);
+  });
+
+  it('marks the tool list as the same for every caller, fresh for an hour', async () => {
+    const handler = createMcpHttpHandler({ backend: backendFromJessica(jessicaFor(fake).jessica), version: '9.9.9-test' });
+    const response = await handler(
+      new Request('http://127.0.0.1:9020/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/list',
+          params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+        }),
+      }),
+      { principal: 'alice', pageUrl: PAGE_URL },
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { result: { ttlMs: number; cacheScope: string; tools: unknown[] } };
+    expect(body.result).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'public' });
+    expect(body.result.tools).toHaveLength(TOOLS.length);
+  });
+
+  it('reports progress while text_to_speech receives the audio, when the caller asks for it', async () => {
+    fake.configure({ audio: Buffer.alloc(256 * 1024, 0xab), chunkSize: 8 * 1024 });
+    const client = await connect(backendFromJessica(jessicaFor(fake).jessica));
+    const updates: Array<{ progress: number }> = [];
+    const result = (await client.callTool({ name: 'text_to_speech', arguments: { text: 'A long answer.' } }, { onprogress: (update) => updates.push(update) })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(updates.map((update) => update.progress)).toEqual([...updates.map((update) => update.progress)].sort((a, b) => a - b));
+    expect(new Set(updates.map((update) => update.progress)).size).toBe(updates.length);
+  });
+
+  it('reports speak_text {wait} from queued to played', async () => {
+    const { jessica, hub } = withHub();
+    const page = new FakeListener('page');
+    hub.attach('alice', page);
+    page.onJson = (message) => {
+      if (message.type === 'audio.end') hub.played(message.id, 'alice');
+    };
+    const client = await connect(backendFromJessica(jessica));
+    const messages: string[] = [];
+    const result = (await client.callTool(
+      { name: 'speak_text', arguments: { text: 'Tell me when.', wait: true } },
+      { onprogress: (update) => messages.push(`${update.progress}/${update.total}`) },
+    )) as CallToolResult;
+    expect(textOf(result)).toMatch(/^Played on 1 page/);
+    expect(messages).toEqual(['1/3', '2/3', '3/3']);
+  });
+
+  it('sends log messages only to a request that asked for them', async () => {
+    const { jessica } = withHub();
+    const quiet = await connect(backendFromJessica(jessica));
+    const heardQuiet: unknown[] = [];
+    quiet.setNotificationHandler('notifications/message', (notification) => void heardQuiet.push(notification.params));
+    await call(quiet, 'speak_text', { text: 'Nobody hears this.' });
+    expect(heardQuiet).toEqual([]);
+
+    const curious = await connect(backendFromJessica(jessica));
+    const heard: Array<{ level: string; data: unknown }> = [];
+    curious.setNotificationHandler('notifications/message', (notification) => void heard.push(notification.params));
+    // 2026-07-28 asks per request, in the request's _meta.
+    await curious.callTool({ name: 'speak_text', arguments: { text: 'Nobody hears this either.' }, _meta: { [LOG_LEVEL_META_KEY]: 'info' } });
+    expect(heard).toEqual([{ level: 'warning', data: expect.stringMatching(/^no_listeners: .*Returning the audio inline\.$/) }]);
   });
 });
