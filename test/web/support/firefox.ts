@@ -41,7 +41,12 @@ export async function startSoundServer(): Promise<SoundServer> {
   // The daemon puts its socket, pid file and cookie under these; nothing lands in the real home.
   const daemonEnv: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config') };
   delete daemonEnv['PULSE_SERVER'];
-  await run('pulseaudio', ['-D', '--exit-idle-time=-1', '--disallow-exit=false', '--log-target=stderr'], { env: daemonEnv });
+  try {
+    await run('pulseaudio', ['-D', '--exit-idle-time=-1', '--disallow-exit=false', '--log-target=stderr'], { env: daemonEnv });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('Firefox needs a sound server and PulseAudio would not start (apt-get install pulseaudio pulseaudio-utils)', { cause: error });
+  }
   const client = { PULSE_SERVER: `unix:${join(dir, 'pulse', 'native')}`, PULSE_COOKIE: join(dir, 'config', 'pulse', 'cookie') };
   const pactl = (...args: string[]) => run('pactl', args, { env: { ...daemonEnv, ...client } });
   await pactl('load-module', 'module-null-sink', 'sink_name=null');
