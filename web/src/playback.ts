@@ -1,3 +1,5 @@
+import { Fmp4Muxer, FMP4_MP3_MIME } from './fmp4.js';
+import { Mp3Framer } from './mp3-frames.js';
 import type { Utterance } from './utterance.js';
 
 export type PlaybackOutcome = 'played' | 'failed' | 'stopped';
@@ -12,9 +14,40 @@ export interface PlaybackHooks {
 /** If playback stops moving for this long after the last byte, the element is not coming back. */
 const STALL_LIMIT_MS = 8_000;
 
-/** True when this browser can stream the mime type through Media Source Extensions. */
+type MediaSourceClass = typeof MediaSource;
+
+/**
+ * How this browser can stream an utterance while it arrives: which Media Source Extensions
+ * class, which SourceBuffer type, and whether the MP3 frames must be wrapped in fragmented MP4.
+ */
+export interface StreamRoute {
+  Source: MediaSourceClass;
+  /** ManagedMediaSource (iOS and iPadOS Safari): it says when it wants data and when it has enough. */
+  managed: boolean;
+  /** The SourceBuffer's type. */
+  type: string;
+  wrap: boolean;
+}
+
+const MP3_TYPES = new Set(['audio/mpeg', 'audio/mp3']);
+
+/**
+ * Picks the stream route for a mime type, or undefined when the browser can only play whole
+ * clips. `MediaSource` is preferred; `ManagedMediaSource` is the one iPhone and iPad Safari have.
+ */
+export function streamRoute(mime: string, scope: { MediaSource?: MediaSourceClass; ManagedMediaSource?: MediaSourceClass } = globalThis): StreamRoute | undefined {
+  const managed = !scope.MediaSource && !!scope.ManagedMediaSource;
+  const Source = scope.MediaSource ?? scope.ManagedMediaSource;
+  if (!Source) return undefined;
+  if (Source.isTypeSupported(mime)) return { Source, managed, type: mime, wrap: false };
+  // Firefox takes MP3 only inside MP4: the same frames, wrapped in the page.
+  if (MP3_TYPES.has(mime.split(';')[0]!.trim().toLowerCase()) && Source.isTypeSupported(FMP4_MP3_MIME)) return { Source, managed, type: FMP4_MP3_MIME, wrap: true };
+  return undefined;
+}
+
+/** True when this browser can stream the mime type through Media Source Extensions in some form. */
 export function canStream(mime: string): boolean {
-  return typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported(mime);
+  return streamRoute(mime) !== undefined;
 }
 
 /**
@@ -23,29 +56,60 @@ export function canStream(mime: string): boolean {
  * and plays the whole Blob.
  */
 export function playUtterance(audio: HTMLAudioElement, utterance: Utterance, signal: AbortSignal, hooks: PlaybackHooks): Promise<PlaybackOutcome> {
-  return canStream(utterance.info.mime) ? playStreaming(audio, utterance, signal, hooks) : playWhole(audio, utterance, signal, hooks);
+  const route = streamRoute(utterance.info.mime);
+  return route ? playStreaming(audio, utterance, route, signal, hooks) : playWhole(audio, utterance, signal, hooks);
 }
 
-async function playStreaming(audio: HTMLAudioElement, utterance: Utterance, signal: AbortSignal, hooks: PlaybackHooks): Promise<PlaybackOutcome> {
-  const source = new MediaSource();
+/** Turns the utterance's bytes into what the SourceBuffer takes, and says how many MP3 bytes that was. */
+interface Feed {
+  next(bytes: Uint8Array): { data: Uint8Array; counted: number } | undefined;
+}
+
+function rawFeed(): Feed {
+  return { next: (bytes) => ({ data: bytes, counted: bytes.byteLength }) };
+}
+
+function fmp4Feed(): Feed {
+  const framer = new Mp3Framer();
+  let muxer: Fmp4Muxer | undefined;
+  return {
+    next(bytes) {
+      const batch = framer.push(bytes);
+      if (!batch) return undefined;
+      const init = muxer ? undefined : (muxer = new Fmp4Muxer(batch.format)).init();
+      const fragment = muxer.fragment(batch);
+      return { data: init ? concat([init, fragment]) : fragment, counted: batch.consumed };
+    },
+  };
+}
+
+async function playStreaming(audio: HTMLAudioElement, utterance: Utterance, route: StreamRoute, signal: AbortSignal, hooks: PlaybackHooks): Promise<PlaybackOutcome> {
+  const source = new route.Source();
+  // A managed source only plays on an element that cannot be sent to AirPlay.
+  if (route.managed) audio.disableRemotePlayback = true;
   const url = URL.createObjectURL(source);
   const scope = new AbortController();
+  const wanted = streamingWanted(source, route.managed, scope.signal);
   try {
     audio.src = url;
     if (!(await settles(waitFor(source, 'sourceopen', scope.signal), signal))) return 'stopped';
-    const buffer = source.addSourceBuffer(utterance.info.mime);
-    // MP3 carries no timestamps the browser trusts; sequence mode lays chunks end to end.
-    buffer.mode = 'sequence';
+    const buffer = source.addSourceBuffer(route.type);
+    // Raw MP3 carries no timestamps the browser trusts; sequence mode lays chunks end to end.
+    // Fragments carry their own decode times.
+    if (!route.wrap) buffer.mode = 'sequence';
+    const feed = route.wrap ? fmp4Feed() : rawFeed();
     let next = 0;
     let appended = 0;
     for (;;) {
       if (signal.aborted) return 'stopped';
       if (next < utterance.chunks.length) {
-        const batch = concat(utterance.chunks.slice(next));
+        const batch = feed.next(concat(utterance.chunks.slice(next)));
         next = utterance.chunks.length;
-        if (!(await append(buffer, batch, audio, signal))) return signal.aborted ? 'stopped' : 'failed';
-        appended += batch.byteLength;
-        hooks.appended(batch.byteLength);
+        if (!batch) continue;
+        if (!(await settles(wanted(), signal))) return 'stopped';
+        if (!(await append(buffer, batch.data, audio, signal))) return signal.aborted ? 'stopped' : 'failed';
+        appended += batch.counted;
+        hooks.appended(batch.counted);
         hooks.start();
       } else if (utterance.state === 'receiving') {
         await settles(utterance.changed(), signal);
@@ -64,6 +128,23 @@ async function playStreaming(audio: HTMLAudioElement, utterance: Utterance, sign
     detach(audio);
     URL.revokeObjectURL(url);
   }
+}
+
+/**
+ * A ManagedMediaSource fires `endstreaming` when it holds enough and `startstreaming` when it
+ * wants more; appends wait in between. A plain MediaSource always wants data.
+ */
+function streamingWanted(source: MediaSource, managed: boolean, scope: AbortSignal): () => Promise<void> {
+  if (!managed) return () => Promise.resolve();
+  let streaming = true;
+  let resume: (() => void) | undefined;
+  source.addEventListener('endstreaming', () => (streaming = false), { signal: scope });
+  source.addEventListener('startstreaming', () => {
+    streaming = true;
+    resume?.();
+    resume = undefined;
+  }, { signal: scope });
+  return () => (streaming ? Promise.resolve() : new Promise((resolve) => (resume = resolve)));
 }
 
 async function playWhole(audio: HTMLAudioElement, utterance: Utterance, signal: AbortSignal, hooks: PlaybackHooks): Promise<PlaybackOutcome> {
