@@ -31,7 +31,12 @@ export interface Config {
   readonly drainTimeoutMs: number;
   readonly cacheBytes: number;
   readonly catalogTtlMs: number;
+  /** Synthesis requests that reach the upstream (they spend the user's credits), per principal and minute. */
   readonly rateLimitPerMinute: number;
+  /** Characters sent upstream per principal and minute. */
+  readonly characterLimitPerMinute: number;
+  /** Every request, spending or not, per principal and minute: a ceiling against floods only. */
+  readonly floodLimitPerMinute: number;
   /** Where the page lives, for messages that tell a user what to open. */
   readonly publicUrl: string | undefined;
   readonly pubsubUrl: string | undefined;
@@ -253,6 +258,8 @@ export function loadConfig(env: Env, options: { target?: Target; home?: string }
     cacheBytes: integer(env, 'JESSICA_CACHE_BYTES', 32 * 1024 * 1024, 0, 2 ** 31),
     catalogTtlMs: integer(env, 'JESSICA_CATALOG_TTL_MS', 5 * 60_000, 0, 24 * 3_600_000),
     rateLimitPerMinute: integer(env, 'JESSICA_RATE_LIMIT', 600, 1, 1_000_000),
+    characterLimitPerMinute: integer(env, 'JESSICA_CHARACTER_LIMIT', 100_000, 1, 100_000_000),
+    floodLimitPerMinute: integer(env, 'JESSICA_FLOOD_LIMIT', 12_000, 1, 10_000_000),
     publicUrl: publicUrl?.toString(),
     pubsubUrl: pubsubUrl === undefined ? undefined : parseUrl('JESSICA_PUBSUB', pubsubUrl, ['redis:', 'rediss:']).toString(),
   });

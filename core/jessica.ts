@@ -1,6 +1,7 @@
 import { Catalog } from './catalog.js';
 import type { Config, Target } from './config.js';
 import { JessicaError } from './errors.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { parseInput } from './input.js';
 import type { LiveChannel, QueuedUtterance } from './live/hub.js';
 import type { AudioCache, Logger, MetricsSink, SettingsStore, TtsProvider } from './ports.js';
@@ -81,6 +82,18 @@ export function createJessica(deps: JessicaDeps): Jessica {
   });
   const live = deps.live?.(speech);
   let draining = false;
+  // The budget of what costs the user money: upstream synthesis, by requests and by characters.
+  // A repeat the cache answers spends nothing and is not charged.
+  const spendingRequests = new RateLimiter(config.rateLimitPerMinute, Date.now, { message: 'Too many synthesis requests; slow down.' });
+  const spendingCharacters = new RateLimiter(config.characterLimitPerMinute, Date.now, {
+    burst: Math.max(config.characterLimitPerMinute, config.maxTextLength),
+    message: 'Too many characters synthesised in the last minute; slow down.',
+  });
+  const charge = (principal: string, plan: SpeechPlan) => {
+    if (speech.isCached(plan)) return;
+    spendingRequests.take(principal);
+    spendingCharacters.take(principal, plan.characters);
+  };
 
   const refuseWhileDraining = () => {
     if (draining) throw new JessicaError('draining', 'This server is shutting down; retry on another.', { retryAfterSeconds: 5 });
@@ -132,11 +145,13 @@ export function createJessica(deps: JessicaDeps): Jessica {
     async synthesize(principal, input, signal) {
       refuseWhileDraining();
       const plan = await speech.plan(principal, input);
+      charge(principal, plan);
       return { plan, audio: await speech.collect(plan, signal) };
     },
     async openStream(principal, input, signal) {
       refuseWhileDraining();
       const plan = await speech.plan(principal, input);
+      charge(principal, plan);
       return { plan, chunks: await speech.open(plan, signal) };
     },
     async speak(principal, input, options) {
@@ -145,6 +160,7 @@ export function createJessica(deps: JessicaDeps): Jessica {
         throw new JessicaError('live_channel_unavailable', 'Live playback runs only during active hours; use POST /tts meanwhile.');
       }
       const plan = await speech.plan(principal, input);
+      charge(principal, plan);
       return live.speak(principal, plan, options);
     },
     async stop(principal) {

@@ -103,19 +103,18 @@ export class SpeechService {
     };
   }
 
+  /** Whether the plan's audio would come from the cache, with no upstream call (and nothing spent). */
+  isCached(plan: SpeechPlan): boolean {
+    return this.#deps.cache.get(cacheKeyOf(plan)) !== undefined;
+  }
+
   /**
    * The plan's audio, chunk by chunk as the upstream sends it, parts stitched in order. A
    * finished utterance is cached; a repeat is served from memory with no upstream call.
    */
   async *audio(plan: SpeechPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const { provider, cache, metrics } = this.#deps;
-    const key = audioCacheKey({
-      parts: plan.parts,
-      voice: plan.voiceId,
-      model: plan.modelId,
-      format: plan.outputFormat,
-      settings: plan.voiceSettings,
-    });
+    const key = cacheKeyOf(plan);
     const cached = cache.get(key);
     if (cached) {
       metrics.count('CacheHits');
@@ -227,6 +226,10 @@ export async function primed<T>(source: AsyncGenerator<T>): Promise<AsyncIterabl
       }
     },
   };
+}
+
+function cacheKeyOf(plan: SpeechPlan): string {
+  return audioCacheKey({ parts: plan.parts, voice: plan.voiceId, model: plan.modelId, format: plan.outputFormat, settings: plan.voiceSettings });
 }
 
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {

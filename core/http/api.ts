@@ -46,6 +46,8 @@ export interface ApiOptions {
   logger: Logger;
   /** Backend of the MCP tools; defaults to the core itself. */
   mcpBackend?: McpBackend;
+  /** False where responses are buffered whole (Lambda behind API Gateway): no stream may stay open. */
+  openStreams?: boolean;
 }
 
 type Handler = (request: ApiRequest, principal: string) => Promise<Omit<ApiResponse, 'headers'> & { headers?: Record<string, string> }>;
@@ -59,7 +61,8 @@ const json = (status: number, value: unknown) => ({ status, body: { kind: 'json'
  */
 export function createApiHandler(options: ApiOptions): (request: ApiRequest) => Promise<ApiResponse> {
   const { jessica, config, logger } = options;
-  const rateLimiter = new RateLimiter(config.rateLimitPerMinute);
+  // What spends is budgeted in the core (characters and requests sent upstream); here only floods meet a ceiling.
+  const floodLimiter = new RateLimiter(config.floodLimitPerMinute);
   const mcpBackend = options.mcpBackend ?? backendFromJessica(jessica);
 
   const audioHeaders = (plan: { mime: string; characters: number; utteranceId: string }) => ({
@@ -120,7 +123,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
     // Loaded on first use: a Lambda cold start that serves no MCP request skips the MCP SDK.
-    mcpHandler ??= import('../mcp/http.js').then(({ createMcpHttpHandler }) => createMcpHttpHandler({ backend: mcpBackend, version: jessica.version }));
+    mcpHandler ??= import('../mcp/http.js').then(({ createMcpHttpHandler }) => createMcpHttpHandler({ backend: mcpBackend, version: jessica.version, openStreams: options.openStreams ?? true }));
     const handler = await mcpHandler;
     const response = await handler(
       new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}), ...(request.signal ? { signal: request.signal } : {}) }),
@@ -156,7 +159,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
         throw new JessicaError('method_not_allowed', `${request.method.slice(0, 10)} is not allowed here; use ${headers['allow']}.`);
       }
       const principal = authenticate(config, { authorization: request.headers['authorization'] });
-      rateLimiter.take(principal);
+      floodLimiter.take(principal);
       const result = await handler(request, principal);
       return { status: result.status, headers: { ...headers, ...result.headers }, body: result.body };
     } catch (error) {

@@ -1,8 +1,9 @@
 import { JessicaError } from '../errors.js';
 
 /**
- * A token bucket per principal: `perMinute` requests a minute on average, bursts up to a
- * tenth of that. Buckets idle for long are forgotten so memory stays bounded.
+ * A token bucket per principal: `perMinute` tokens a minute on average, bursts up to `burst`
+ * (by default a tenth of the minute's, at least ten). Buckets idle for long are forgotten so
+ * memory stays bounded.
  */
 export class RateLimiter {
   readonly #perMinute: number;
@@ -10,24 +11,29 @@ export class RateLimiter {
   readonly #now: () => number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(perMinute: number, now: () => number = Date.now) {
+  readonly #message: string;
+
+  constructor(perMinute: number, now: () => number = Date.now, options: { burst?: number; message?: string } = {}) {
     this.#perMinute = perMinute;
-    this.#burst = Math.max(10, Math.ceil(perMinute / 10));
+    this.#burst = options.burst ?? Math.max(10, Math.ceil(perMinute / 10));
     this.#now = now;
+    this.#message = options.message ?? 'Too many requests; slow down.';
   }
 
-  /** Throws 429 rate_limited when the principal is over its budget. */
-  take(principal: string): void {
+  /** Takes `cost` tokens; throws 429 rate_limited (with how long to wait) when the principal is over its budget. */
+  take(principal: string, cost = 1): void {
     const now = this.#now();
     const bucket = this.#buckets.get(principal) ?? { tokens: this.#burst, at: now };
     bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 60_000) * this.#perMinute);
     bucket.at = now;
-    if (bucket.tokens < 1) {
-      const wait = Math.ceil(((1 - bucket.tokens) * 60) / this.#perMinute);
+    // A cost above the burst could never be paid: it waits for a full bucket instead.
+    const needed = Math.min(cost, this.#burst);
+    if (bucket.tokens < needed) {
+      const wait = Math.ceil(((needed - bucket.tokens) * 60) / this.#perMinute);
       this.#buckets.set(principal, bucket);
-      throw new JessicaError('rate_limited', 'Too many requests; slow down.', { retryAfterSeconds: Math.max(1, wait) });
+      throw new JessicaError('rate_limited', this.#message, { retryAfterSeconds: Math.max(1, wait) });
     }
-    bucket.tokens -= 1;
+    bucket.tokens -= needed;
     this.#buckets.delete(principal);
     this.#buckets.set(principal, bucket);
     if (this.#buckets.size > 10_000) {

@@ -11,6 +11,12 @@ export interface McpCaller {
 export interface McpHttpOptions {
   backend: McpBackend;
   version: string;
+  /**
+   * Whether responses may stay open (`subscriptions/listen`). A buffered runtime (Lambda behind
+   * API Gateway) cannot hold one: it refuses listen in-band at once instead of being billed
+   * until its timeout. Default true.
+   */
+  openStreams?: boolean;
 }
 
 /** Answers one MCP request over Streamable HTTP for an authenticated caller. */
@@ -24,11 +30,14 @@ export type McpHttpHandler = (request: Request, caller: McpCaller, parsedBody?: 
  */
 export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   const { backend, version } = options;
-  const handler = createMcpHandler(({ authInfo }) => {
-    const caller = authInfo?.extra?.['caller'] as McpCaller | undefined;
-    if (!caller) throw new Error('An MCP request reached the handler without a caller.');
-    return createMcpServer({ backend, version, principal: caller.principal, pageUrl: caller.pageUrl });
-  });
+  const handler = createMcpHandler(
+    ({ authInfo }) => {
+      const caller = authInfo?.extra?.['caller'] as McpCaller | undefined;
+      if (!caller) throw new Error('An MCP request reached the handler without a caller.');
+      return createMcpServer({ backend, version, principal: caller.principal, pageUrl: caller.pageUrl });
+    },
+    options.openStreams === false ? { maxSubscriptions: 0 } : {},
+  );
   return (request, caller, parsedBody) =>
     handler.fetch(request, {
       // Pass-through only: the token was verified before, and is not handed on.

@@ -51,7 +51,7 @@ export async function bootstrapLambda(options: BootstrapOptions): Promise<Lambda
     upstreamConfigured: config.elevenLabsApiKey !== undefined,
     principals: config.tokens?.length ?? 0,
   });
-  return { config, jessica, api: createApiHandler({ jessica, config, logger }) };
+  return { config, jessica, api: createApiHandler({ jessica, config, logger, openStreams: false }) };
 }
 
 /**

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       cacheBytes: 32 * 1024 * 1024,
       catalogTtlMs: 5 * 60_000,
       rateLimitPerMinute: 600,
+      characterLimitPerMinute: 100_000,
+      floodLimitPerMinute: 12_000,
       publicUrl: undefined,
       pubsubUrl: undefined,
     });

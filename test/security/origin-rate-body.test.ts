@@ -52,20 +52,23 @@ function sharedChecks(send: () => (init: { method?: string; path: string; header
     expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
   });
 
-  it('answers 429 rate_limited with Retry-After once a principal spends its burst, and only that principal', async () => {
+  it('answers 429 rate_limited with Retry-After once a principal spends its burst of synthesis, and only that principal', async () => {
     const statuses: number[] = [];
     let limited: Answer | undefined;
     for (let i = 0; i < 15; i += 1) {
-      const answer = await send()({ path: '/api/v1/settings', token: THRIFTY });
+      const answer = await send()({ path: '/api/v1/tts', token: THRIFTY, body: { text: `Spending line number ${i}.` } });
       statuses.push(answer.status);
       if (answer.status === 429) limited ??= answer;
     }
-    // JESSICA_RATE_LIMIT=20 allows a burst of 10.
+    // JESSICA_RATE_LIMIT=20 allows a burst of 10 requests that reach the upstream.
     expect(statuses.slice(0, 10).every((status) => status === 200)).toBe(true);
     expect(statuses.slice(10).every((status) => status === 429)).toBe(true);
     expectErrorBody(limited!, 429, 'rate_limited');
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect((await send()({ path: '/api/v1/settings', token: OTHER })).status).toBe(200);
+    // What spends nothing is not charged: a cached repeat, reads, another principal.
+    expect((await send()({ path: '/api/v1/tts', token: THRIFTY, body: { text: 'Spending line number 3.' } })).status).toBe(200);
+    for (let i = 0; i < 30; i += 1) expect((await send()({ path: '/api/v1/settings', token: THRIFTY })).status).toBe(200);
+    expect((await send()({ path: '/api/v1/tts', token: OTHER, body: { text: 'Spending line number 0.' } })).status).toBe(200);
     expect((await send()({ path: '/health' })).status).toBe(200);
   });
 

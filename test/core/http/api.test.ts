@@ -335,8 +335,8 @@ describe('auth', () => {
 });
 
 describe('rate limit', () => {
-  it('answers 429 rate_limited with a retry-after once a principal exceeds its burst', async () => {
-    const { handle } = handlerFor({ JESSICA_RATE_LIMIT: '6', JESSICA_TOKENS: `alice:${ALICE},bob:${BOB}` });
+  it('answers 429 rate_limited with a retry-after once a principal floods past the ceiling, spending or not', async () => {
+    const { handle } = handlerFor({ JESSICA_FLOOD_LIMIT: '6', JESSICA_TOKENS: `alice:${ALICE},bob:${BOB}` });
     const asAlice = { authorization: `Bearer ${ALICE}` };
     const statuses: number[] = [];
     for (let index = 0; index < 11; index += 1) statuses.push((await handle(request({ path: '/api/v1/models', headers: asAlice }))).status);
@@ -346,6 +346,18 @@ describe('rate limit', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await handle(request({ path: '/api/v1/models', headers: { authorization: `Bearer ${BOB}` } }))).status).toBe(200);
     expect((await handle(request({ path: '/health' }))).status).toBe(200);
+  });
+
+  it('budgets the characters a principal sends upstream, and charges nothing for a cached repeat', async () => {
+    const { handle } = handlerFor({ JESSICA_CHARACTER_LIMIT: '60', JESSICA_MAX_TEXT: '40', JESSICA_TOKENS: `alice:${ALICE}` });
+    const asAlice = { authorization: `Bearer ${ALICE}` };
+    const text = 'Twenty characters...';
+    expect((await handle(request({ path: '/api/v1/tts', json: { text }, headers: asAlice }))).status).toBe(200);
+    expect((await handle(request({ path: '/api/v1/tts', json: { text: `${text}!` }, headers: asAlice }))).status).toBe(200);
+    // 20 + 21 characters spent of 60: 22 more do not fit.
+    const refused = await handle(request({ path: '/api/v1/tts', json: { text: `${text}!!` }, headers: asAlice }));
+    expect([refused.status, errorCode(refused)]).toEqual([429, 'rate_limited']);
+    expect((await handle(request({ path: '/api/v1/tts', json: { text }, headers: asAlice }))).status).toBe(200);
   });
 });
 
