@@ -5,13 +5,14 @@ import { HttpClient, WsProbe } from './clients.js';
 import { TOKEN, type BenchStack } from './stack.js';
 
 /** The ways to time a first audio byte: directly at the fake, and the three ways through Jessica. */
-export type PathName = 'direct' | 'proxy' | 'stream' | 'ws' | 'mcp';
+export type PathName = 'direct' | 'proxy' | 'stream' | 'ws' | 'mcp' | 'mcpModern';
 
 export class SpeechPaths {
   readonly #stack: BenchStack;
   readonly #http = new HttpClient();
   #probe: WsProbe | undefined;
   #mcp: Client | undefined;
+  #mcpModern: Client | undefined;
 
   readonly #proxyUrl: string | undefined;
 
@@ -23,16 +24,19 @@ export class SpeechPaths {
 
   async open(): Promise<void> {
     this.#probe = await WsProbe.connect(this.#stack.wsUrl, TOKEN);
-    const client = new Client({ name: 'jessica-bench', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${this.#stack.base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
-    );
-    this.#mcp = client;
+    const transport = () =>
+      new StreamableHTTPClientTransport(new URL(`${this.#stack.base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } });
+    // The 2025 era (initialize, then one request per call) and 2026-07-28 (stateless, `_meta` on every request).
+    this.#mcp = new Client({ name: 'jessica-bench', version: '1.0.0' });
+    await this.#mcp.connect(transport());
+    this.#mcpModern = new Client({ name: 'jessica-bench', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await this.#mcpModern.connect(transport());
   }
 
   async close(): Promise<void> {
     this.#probe?.close();
     await this.#mcp?.close();
+    await this.#mcpModern?.close();
     this.#http.close();
   }
 
@@ -48,7 +52,9 @@ export class SpeechPaths {
       case 'ws':
         return this.ws(text, expectBytes);
       case 'mcp':
-        return this.mcp(text, expectBytes);
+        return this.mcp(text, expectBytes, this.#mcp!);
+      case 'mcpModern':
+        return this.mcp(text, expectBytes, this.#mcpModern!);
     }
   }
 
@@ -88,11 +94,11 @@ export class SpeechPaths {
   }
 
   /** MCP `speak_text` (SDK client, Streamable HTTP), timed to the first binary frame at the listener. */
-  async mcp(text: string, expectBytes: number): Promise<number> {
+  async mcp(text: string, expectBytes: number, client: Client): Promise<number> {
     const probe = this.#probe!;
     const utterance = probe.expectUtterance();
     const started = performance.now();
-    const call = this.#mcp!.callTool({ name: 'speak_text', arguments: { text } });
+    const call = client.callTool({ name: 'speak_text', arguments: { text } });
     const first = await utterance.firstAudio;
     const [result, end] = await Promise.all([call, utterance.end]);
     check('mcp', !result.isError && end.frame.type === 'audio.end' && end.bytes === expectBytes, `${JSON.stringify(result.content)}, ${end.bytes} bytes`);

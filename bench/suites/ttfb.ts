@@ -13,12 +13,13 @@ import { summarize, type Summary } from '../lib/stats.js';
  */
 
 export const FAKE: FakeOptions = { ttfbMs: 30, chunkDelayMs: 10, chunkSize: 4096, audio: { fixture: 'short' } };
-type ViaPath = 'stream' | 'ws' | 'mcp';
-const VIA: ViaPath[] = ['stream', 'ws', 'mcp'];
+type ViaPath = 'stream' | 'ws' | 'mcp' | 'mcpModern';
+const VIA: ViaPath[] = ['stream', 'ws', 'mcp', 'mcpModern'];
 const LABELS: Record<ViaPath, string> = {
   stream: 'POST /tts/stream (HTTP client)',
   ws: 'POST /speak → WebSocket listener',
-  mcp: 'MCP speak_text → WebSocket listener',
+  mcp: 'MCP speak_text (2025-11-25) → WebSocket listener',
+  mcpModern: 'MCP speak_text (2026-07-28) → WebSocket listener',
 };
 const GOAL_P50 = 3;
 const GOAL_P95 = 10;
@@ -30,10 +31,10 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
   const stack = await startStack(FAKE);
   const proxy = await BenchChild.start<{ url: string }>('proxy', { upstream: stack.fakeUrl });
   const paths = new SpeechPaths(stack, (await proxy.ready).url);
-  const samples: Record<PathName, number[]> = { direct: [], proxy: [], stream: [], ws: [], mcp: [] };
+  const samples: Record<PathName, number[]> = { direct: [], proxy: [], stream: [], ws: [], mcp: [], mcpModern: [] };
   try {
     await paths.open();
-    const order: PathName[] = ['direct', 'proxy', 'stream', 'ws', 'mcp'];
+    const order: PathName[] = ['direct', 'proxy', 'stream', 'ws', 'mcp', 'mcpModern'];
     for (let round = -warmup; round < rounds; round += 1) {
       if (round === 0 && ctx.profile) await stack.jessica.call('profileStart');
       const rotated = order.map((_, index) => order[(index + Math.max(0, round)) % order.length]!);
