@@ -26,17 +26,17 @@ const voiceSettingsShape = z
   })
   .strict();
 
-/** Tool input shapes, built once: every request registers the tools on a fresh server. */
-const SPEAK_INPUT = { text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') };
-const TTS_INPUT = { text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') };
-const LIST_VOICES_INPUT = { search: z.string().max(100).optional() };
-const UPDATE_SETTINGS_INPUT = {
+/** Tool input schemas, built once: every request registers the tools on a fresh server. */
+const SPEAK_INPUT = z.object({ text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') });
+const TTS_INPUT = z.object({ text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') });
+const LIST_VOICES_INPUT = z.object({ search: z.string().max(100).optional() });
+const UPDATE_SETTINGS_INPUT = z.object({
   default_voice_id: z.string().optional().describe('Voice id or name.'),
   default_model_id: z.string().optional(),
   output_format: z.enum(OUTPUT_FORMATS).optional(),
   voice_settings: voiceSettingsShape.optional(),
   auto_play: z.boolean().optional(),
-};
+});
 
 function json(value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
