@@ -7,7 +7,7 @@ import type { StoredResult, Table } from './lib/result.js';
  * measuring: `node --import tsx bench/report.ts`.
  */
 
-const ORDER = ['ttfb', 'cached', 'throughput', 'fanout', 'idle', 'concurrent', 'lambda', 'crosstask'];
+const ORDER = ['ttfb', 'cached', 'throughput', 'fanout', 'idle', 'concurrent', 'lambda', 'crosstask', 'page'];
 const RESULTS = new URL('./results/', import.meta.url);
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 /** Hand-written analysis, kept across re-renders. */

@@ -22,6 +22,7 @@ const SUITES: Record<string, () => Promise<{ run(ctx: SuiteContext): Promise<Sui
   idle: () => import('./suites/idle.js'),
   concurrent: () => import('./suites/concurrent.js'),
   lambda: () => import('./suites/lambda.js'),
+  page: () => import('./suites/page.js'),
   // Scale-out: what Redis pub/sub adds between tasks (needs redis-server; written with fargate/pubsub).
   crosstask: () => import('./crosstask.js'),
 };
