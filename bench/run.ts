@@ -23,6 +23,7 @@ const SUITES: Record<string, () => Promise<{ run(ctx: SuiteContext): Promise<Sui
   concurrent: () => import('./suites/concurrent.js'),
   lambda: () => import('./suites/lambda.js'),
   browsers: () => import('./suites/browsers.js'),
+  page: () => import('./suites/page.js'),
   // Scale-out: what Redis pub/sub adds between tasks (needs redis-server; written with fargate/pubsub).
   crosstask: () => import('./crosstask.js'),
 };

@@ -58,7 +58,12 @@ export function createApp(options: AppOptions): express.Express {
         setHeaders: (res, path) => {
           res.setHeader('content-security-policy', csp);
           for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-          res.setHeader('cache-control', path.endsWith('.html') || path.endsWith('config.json') ? 'no-cache' : 'public, max-age=300');
+          // scripts/build-web.mjs names the script and stylesheet by their content hash: a name
+          // never changes content, so browsers keep them a year; the HTML that names them is
+          // revalidated on every load.
+          const immutable = /\.[A-Z0-9]{8}\.(?:js|css)$/.test(path);
+          const revalidate = path.endsWith('.html') || path.endsWith('config.json');
+          res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : revalidate ? 'no-cache' : 'public, max-age=300');
         },
       }),
     );

@@ -2,8 +2,8 @@
 // `npm start`: builds only what is older than its sources, then runs the live server in this
 // process. A second start with nothing changed costs a directory walk, not a compiler run.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,8 +19,18 @@ const SERVER = {
 const WEB = {
   inputs: ['web/src', 'web/styles.css', 'web/index.html', 'scripts/build-web.mjs'],
   stamp: 'web/dist/index.html',
-  outputs: ['web/dist/app.js', 'web/dist/styles.css', 'web/dist/config.json'],
+  // The script and stylesheet have content-hashed names: whichever the built index.html links.
+  get outputs() {
+    return ['web/dist/config.json', ...linkedAssets('web/dist/index.html')];
+  },
 };
+
+/** `./name.js` and `./name.css` files an HTML file links; none when it does not exist. */
+function linkedAssets(html) {
+  if (!existsSync(at(html))) return [];
+  const text = readFileSync(at(html), 'utf8');
+  return [...text.matchAll(/(?:src|href)="\.\/([\w.-]+\.(?:js|css))"/g)].map((match) => join(dirname(html), match[1]));
+}
 
 /** Newest modification time under the given paths (files and directories, recursively). */
 function newest(paths) {

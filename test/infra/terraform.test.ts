@@ -495,7 +495,7 @@ describe('modules/static-site', () => {
     const distribution = resource(site, 'aws_cloudfront_distribution.site');
     expect(nested(distribution, 'viewer_certificate')).toMatchObject({ acm_certificate_arn: '${var.certificate_arn}', ssl_support_method: 'sni-only' });
     const page = nested(distribution, 'default_cache_behavior');
-    expect(page['response_headers_policy_id']).toBe('${aws_cloudfront_response_headers_policy.security.id}');
+    expect(page['response_headers_policy_id']).toBe('${aws_cloudfront_response_headers_policy.security["page"].id}');
     expect(nested(page, 'function_association')).toMatchObject({ event_type: 'viewer-request' });
     expect(distribution).not.toHaveProperty('custom_error_response');
     expect(resource(site, 'aws_route53_record.site')['for_each']).toBe('${toset(["A", "AAAA"])}');

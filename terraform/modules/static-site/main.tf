@@ -31,6 +31,11 @@ locals {
     "frame-ancestors 'none'",
     "form-action 'self'",
   ])
+  # Cache-Control by kind of file (see the response headers policies below).
+  cache_control = {
+    page   = "no-cache"
+    assets = "public, max-age=31536000, immutable"
+  }
 }
 
 # --- bucket ----------------------------------------------------------------------------------------
@@ -154,9 +159,16 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
   name = "Managed-AllViewerExceptHostHeader"
 }
 
+# Two header sets, the same but for Cache-Control: the content-hashed script and stylesheet
+# (scripts/build-web.mjs: app.<hash>.js, styles.<hash>.css) never change under their names and
+# are kept for a year; everything else (index.html, config.json) is revalidated on every load,
+# so a deploy reaches every browser at its next visit. The deploy's upload sets the same values
+# as object metadata; overriding here keeps viewers right whatever an upload set.
 resource "aws_cloudfront_response_headers_policy" "security" {
-  name    = "${local.name}-security"
-  comment = "Security headers for the Jessica page"
+  for_each = local.cache_control
+
+  name    = each.key == "page" ? "${local.name}-security" : "${local.name}-${each.key}"
+  comment = "Security headers for the Jessica page${each.key == "page" ? "" : " (${each.key})"}, Cache-Control ${each.value}"
 
   security_headers_config {
     content_security_policy {
@@ -187,7 +199,18 @@ resource "aws_cloudfront_response_headers_policy" "security" {
       value    = "camera=(), microphone=(), geolocation=()"
       override = true
     }
+    items {
+      header   = "Cache-Control"
+      value    = each.value
+      override = true
+    }
   }
+}
+
+# The policy existed before it had an immutable sibling.
+moved {
+  from = aws_cloudfront_response_headers_policy.security
+  to   = aws_cloudfront_response_headers_policy.security["page"]
 }
 
 # SPA fallback on the page behaviour only: a path without a file extension is a client-side
@@ -267,6 +290,22 @@ resource "aws_cloudfront_distribution" "site" {
     }
   }
 
+  # The hashed script and stylesheet: same origin and cache policy as the page, a year-long
+  # Cache-Control. Their names hold a dot, so the SPA fallback would never rewrite them anyway.
+  dynamic "ordered_cache_behavior" {
+    for_each = var.immutable_path_patterns
+    content {
+      path_pattern               = ordered_cache_behavior.value
+      target_origin_id           = local.s3_origin_id
+      viewer_protocol_policy     = "redirect-to-https"
+      allowed_methods            = ["GET", "HEAD"]
+      cached_methods             = ["GET", "HEAD"]
+      compress                   = true
+      cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
+      response_headers_policy_id = aws_cloudfront_response_headers_policy.security["assets"].id
+    }
+  }
+
   default_cache_behavior {
     target_origin_id           = local.s3_origin_id
     viewer_protocol_policy     = "redirect-to-https"
@@ -274,7 +313,7 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
-    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security["page"].id
 
     function_association {
       event_type   = "viewer-request"

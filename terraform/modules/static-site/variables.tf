@@ -73,3 +73,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "immutable_path_patterns" {
+  description = "Paths of the content-hashed files scripts/build-web.mjs writes (app.<hash>.js, styles.<hash>.css): served with Cache-Control \"public, max-age=31536000, immutable\"; everything else of the page gets \"no-cache\"."
+  type        = list(string)
+  default     = ["/app.*.js", "/styles.*.css"]
+}
