@@ -149,8 +149,13 @@ describe('settings use cases', () => {
     const other = new FakeListener('page-2');
     hub.attach('alice', page);
     hub.attach('bob', other);
-    const settings = await jessica.updateSettings('alice', { auto_play: false });
-    expect(page.messages('settings')).toEqual([{ type: 'settings', settings }]);
+    const settings = await jessica.updateSettings('alice', { auto_play: false, voice_settings: { speed: 1.1 } });
+    const cleared = await jessica.updateSettings('alice', { voice_settings: null });
+    expect(cleared.voice_settings).toBeNull();
+    expect(page.messages('settings')).toEqual([
+      { type: 'settings', settings },
+      { type: 'settings', settings: cleared },
+    ]);
     expect(other.frames).toHaveLength(0);
   });
 
