@@ -74,7 +74,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
 
   const routes: Record<string, Record<string, Handler>> = {
     '/api/v1/voices': { GET: async (request) => json(200, { voices: await jessica.listVoices(request.query.get('search') ?? undefined) }) },
-    [VOICE_SETTINGS_ROUTE]: { GET: async (request) => json(200, await jessica.voiceSettings(decodeURIComponent(request.path.split('/')[4] ?? ''))) },
+    [VOICE_SETTINGS_ROUTE]: { GET: async (request) => json(200, await jessica.voiceSettings(voiceIdOf(request.path))) },
     '/api/v1/models': { GET: async () => json(200, { models: await jessica.listModels() }) },
     '/api/v1/usage': { GET: async () => json(200, await jessica.usage()) },
     '/api/v1/openapi.json': { GET: async () => json(200, openApiDocument(jessica.version, config.rootPath)) },
@@ -200,6 +200,14 @@ function httpOrigin(origin: string | undefined): string | undefined {
 /** The refusal of a request whose Host this server does not serve. */
 export function forbiddenHost(): JessicaError {
   return new JessicaError('forbidden_host', 'This server does not answer to that Host (see JESSICA_ALLOWED_HOSTS).');
+}
+
+function voiceIdOf(path: string): string {
+  try {
+    return decodeURIComponent(path.split('/')[4] ?? '');
+  } catch {
+    throw new JessicaError('invalid_request', 'The voice id in the path is not valid percent-encoding.');
+  }
 }
 
 function bodyOf(request: ApiRequest): unknown {
