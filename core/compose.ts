@@ -1,11 +1,12 @@
 import { LruAudioCache } from './cache/lru.js';
 import type { Config } from './config.js';
-import { ElevenLabsClient } from './elevenlabs/client.js';
+import { ElevenLabsClient, userAgentFor } from './elevenlabs/client.js';
 import { createJessica, type Jessica, type JessicaDeps } from './jessica.js';
 import { LocalSemaphore, type Semaphore } from './limiter.js';
 import type { Logger, MetricsSink, SettingsStore } from './ports.js';
 import { FileSettingsStore } from './settings/file-store.js';
 import { MemorySettingsStore } from './settings/memory-store.js';
+import { projectUrl } from './version.js';
 
 export interface ComposeOptions {
   config: Config;
@@ -43,6 +44,7 @@ export function composeJessica(options: ComposeOptions): Jessica {
     timeoutMs: config.upstreamTimeoutMs,
     retries: config.upstreamRetries,
     limiter: options.limiter ?? new LocalSemaphore(config.upstreamConcurrency),
+    userAgent: userAgentFor(options.version, projectUrl()),
     logger,
     metrics,
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JessicaError } from './errors.js';
-import { outputFormatSchema, voiceSettingsSchema } from './settings/schema.js';
+import { outputFormatSchema, partialVoiceSettingsSchema } from './settings/schema.js';
 import type { SpeechInput } from './types.js';
 
 const reference = z.string().trim().min(1).max(100);
@@ -14,7 +14,7 @@ export const speechInputSchema = z
     model: reference.optional(),
     model_id: reference.optional(),
     output_format: outputFormatSchema.optional(),
-    voice_settings: voiceSettingsSchema.partial().optional(),
+    voice_settings: partialVoiceSettingsSchema.optional(),
   })
   .transform(
     (body): SpeechInput => ({

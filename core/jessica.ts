@@ -7,7 +7,7 @@ import type { LiveChannel, QueuedUtterance } from './live/hub.js';
 import type { AudioCache, Logger, MetricsSink, SettingsStore, TtsProvider } from './ports.js';
 import { applySettingsPatch, DEFAULT_SETTINGS, settingsPatchSchema } from './settings/schema.js';
 import { SpeechService, type SpeechPlan } from './speech.js';
-import type { Model, Settings, Usage, Voice } from './types.js';
+import type { Model, Settings, Usage, Voice, VoiceSettings } from './types.js';
 
 export interface JessicaDeps {
   config: Config;
@@ -49,6 +49,8 @@ export interface Jessica {
   readonly draining: boolean;
   listVoices(search?: string): Promise<Voice[]>;
   listModels(): Promise<Model[]>;
+  /** The settings stored with a voice (id or name): what it speaks with while the caller set none. */
+  voiceSettings(voice: string): Promise<VoiceSettings>;
   usage(): Promise<Usage>;
   getSettings(principal: string): Promise<Settings>;
   updateSettings(principal: string, patch: unknown): Promise<Settings>;
@@ -122,6 +124,10 @@ export function createJessica(deps: JessicaDeps): Jessica {
     },
     listVoices: (search) => catalog.voices(search),
     listModels: () => catalog.models(),
+    async voiceSettings(voiceRef) {
+      const voice = await catalog.resolveVoice(voiceRef);
+      return provider.getVoiceSettings(voice.voice_id);
+    },
     usage: () => provider.getUsage(),
     getSettings,
     async updateSettings(principal, rawPatch) {

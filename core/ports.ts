@@ -1,4 +1,4 @@
-import type { Model, Settings, SynthesisRequest, Usage, Voice } from './types.js';
+import type { Model, Settings, SynthesisRequest, Usage, Voice, VoiceSettings } from './types.js';
 
 /** A streamed upstream response: metadata as soon as headers arrive, then the audio bytes. */
 export interface UpstreamAudio {
@@ -14,6 +14,8 @@ export interface TtsProvider {
   stream(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamAudio>;
   listVoices(search?: string, signal?: AbortSignal): Promise<Voice[]>;
   getVoice(voiceId: string, signal?: AbortSignal): Promise<Voice | undefined>;
+  /** The settings stored with a voice (what it speaks with when a request sends none). */
+  getVoiceSettings(voiceId: string, signal?: AbortSignal): Promise<VoiceSettings>;
   listModels(signal?: AbortSignal): Promise<Model[]>;
   getUsage(signal?: AbortSignal): Promise<Usage>;
 }

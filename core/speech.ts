@@ -3,6 +3,7 @@ import { audioCacheKey } from './cache/lru.js';
 import type { Catalog } from './catalog.js';
 import { JessicaError } from './errors.js';
 import { parseSpeechInput } from './input.js';
+import { setVoiceSettings } from './settings/schema.js';
 import type { AudioCache, Logger, MetricsSink, TtsProvider } from './ports.js';
 import { splitText } from './text/split.js';
 import { toSpeakableText } from './text/speakable.js';
@@ -20,7 +21,8 @@ export interface SpeechPlan {
   modelId: string;
   outputFormat: OutputFormat;
   mime: string;
-  voiceSettings: VoiceSettings;
+  /** The caller's voice settings, then the request's; undefined: the voice's own apply upstream. */
+  voiceSettings: Partial<VoiceSettings> | undefined;
   characters: number;
 }
 
@@ -98,7 +100,7 @@ export class SpeechService {
       modelId: model.model_id,
       outputFormat,
       mime: mimeTypeFor(outputFormat),
-      voiceSettings: { ...settings.voice_settings, ...input.voice_settings },
+      voiceSettings: setVoiceSettings({ ...settings.voice_settings, ...input.voice_settings }) ?? undefined,
       characters: text.length,
     };
   }
@@ -137,7 +139,7 @@ export class SpeechService {
             voiceId: plan.voiceId,
             modelId: plan.modelId,
             outputFormat: plan.outputFormat,
-            voiceSettings: plan.voiceSettings,
+            ...(plan.voiceSettings ? { voiceSettings: plan.voiceSettings } : {}),
             ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
             ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
             ...(stitch && next ? { nextText: next } : {}),
@@ -229,7 +231,14 @@ export async function primed<T>(source: AsyncGenerator<T>): Promise<AsyncIterabl
 }
 
 function cacheKeyOf(plan: SpeechPlan): string {
-  return audioCacheKey({ parts: plan.parts, voice: plan.voiceId, model: plan.modelId, format: plan.outputFormat, settings: plan.voiceSettings });
+  return audioCacheKey({
+    parts: plan.parts,
+    voice: plan.voiceId,
+    model: plan.modelId,
+    format: plan.outputFormat,
+    // `null` (the voice's own) never equals a set of values, so audio made with one is never served for the other.
+    settings: plan.voiceSettings ?? null,
+  });
 }
 
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {

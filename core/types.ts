@@ -16,6 +16,7 @@ export interface Model {
   languages: string[];
 }
 
+/** The five voice settings the upstream knows, each in its documented range. */
 export interface VoiceSettings {
   stability: number;
   similarity_boost: number;
@@ -28,7 +29,8 @@ export interface Settings {
   default_voice_id: string;
   default_model_id: string;
   output_format: OutputFormat;
-  voice_settings: VoiceSettings;
+  /** Only the fields the user set; `null`: none, the voice's own stored settings apply. */
+  voice_settings: Partial<VoiceSettings> | null;
   auto_play: boolean;
 }
 
@@ -98,7 +100,8 @@ export interface SynthesisRequest {
   voiceId: string;
   modelId: string;
   outputFormat: OutputFormat;
-  voiceSettings: VoiceSettings;
+  /** Absent: none sent, the upstream applies the voice's stored settings. */
+  voiceSettings?: Partial<VoiceSettings> | undefined;
   previousRequestIds?: string[];
   previousText?: string;
   nextText?: string;

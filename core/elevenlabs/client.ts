@@ -2,9 +2,9 @@ import { isAbortError, linkedController, sleep } from '../abort.js';
 import { JessicaError, UpstreamError } from '../errors.js';
 import type { Semaphore } from '../limiter.js';
 import type { Logger, MetricsSink, TtsProvider, UpstreamAudio } from '../ports.js';
-import type { Model, SynthesisRequest, Usage, Voice } from '../types.js';
+import type { Model, SynthesisRequest, Usage, Voice, VoiceSettings } from '../types.js';
 import { upstreamErrorFor } from './errors.js';
-import { toModel, toUsage, toVoice } from './mappers.js';
+import { toModel, toUsage, toVoice, toVoiceSettings } from './mappers.js';
 
 export interface ElevenLabsClientOptions {
   baseUrl: string;
@@ -18,11 +18,33 @@ export interface ElevenLabsClientOptions {
   limiter: Semaphore;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Sent on every request, so the upstream can tell who is calling (see `userAgentFor`). */
+  userAgent: string;
   logger: Logger;
   metrics: MetricsSink;
 }
 
 const TIMEOUT = Symbol('upstream timeout');
+
+/** The JSON body of `POST /v1/text-to-speech/{voice_id}/stream`, as Jessica sends it. */
+export interface WireTtsBody {
+  text: string;
+  model_id: string;
+  voice_settings?: Partial<VoiceSettings>;
+  previous_request_ids?: string[];
+  previous_text?: string;
+  next_text?: string;
+}
+
+/**
+ * `jessica/<version>`, with the project's address when there is one, as User-Agent asks.
+ *
+ * @example
+ * userAgentFor('1.2.0', 'https://example.org/jessica'); // 'jessica/1.2.0 (+https://example.org/jessica)'
+ */
+export function userAgentFor(version: string, projectUrl?: string): string {
+  return projectUrl ? `jessica/${version} (+${projectUrl})` : `jessica/${version}`;
+}
 
 /**
  * A thin `fetch` client for the ElevenLabs REST API: streaming with per-chunk control,
@@ -94,6 +116,13 @@ export class ElevenLabsClient implements TtsProvider {
     }
   }
 
+  /** The settings stored with the voice: what it speaks with when a request sends none. */
+  async getVoiceSettings(voiceId: string, signal?: AbortSignal): Promise<VoiceSettings> {
+    const settings = toVoiceSettings(await this.#json(`/v1/voices/${encodeURIComponent(voiceId)}/settings`, signal));
+    if (!settings) throw new UpstreamError('upstream_error', 'ElevenLabs sent unexpected voice settings.', { upstreamStatus: 200, retryable: false });
+    return settings;
+  }
+
   async listModels(signal?: AbortSignal): Promise<Model[]> {
     const body = await this.#json('/v1/models', signal);
     if (!Array.isArray(body)) throw new UpstreamError('upstream_error', 'ElevenLabs sent an unexpected model list.', { upstreamStatus: 200, retryable: false });
@@ -143,6 +172,7 @@ export class ElevenLabsClient implements TtsProvider {
           method: init.method,
           headers: {
             'xi-api-key': apiKey,
+            'user-agent': this.#options.userAgent,
             accept: init.body === undefined ? 'application/json' : 'audio/mpeg, application/json',
             ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
@@ -235,14 +265,15 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-function toWireBody(request: SynthesisRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    text: request.text,
-    model_id: request.modelId,
-    voice_settings: request.voiceSettings,
-  };
-  if (request.previousRequestIds?.length) body['previous_request_ids'] = request.previousRequestIds.slice(-3);
-  if (request.previousText) body['previous_text'] = request.previousText;
-  if (request.nextText) body['next_text'] = request.nextText;
+/**
+ * The upstream request body. `voice_settings` overrides the settings stored with the voice, so
+ * it is sent only when someone set a value; otherwise the voice speaks as it does at ElevenLabs.
+ */
+export function toWireBody(request: SynthesisRequest): WireTtsBody {
+  const body: WireTtsBody = { text: request.text, model_id: request.modelId };
+  if (request.voiceSettings && Object.keys(request.voiceSettings).length > 0) body.voice_settings = { ...request.voiceSettings };
+  if (request.previousRequestIds?.length) body.previous_request_ids = request.previousRequestIds.slice(-3);
+  if (request.previousText) body.previous_text = request.previousText;
+  if (request.nextText) body.next_text = request.nextText;
   return body;
 }

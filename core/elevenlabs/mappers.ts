@@ -1,4 +1,4 @@
-import type { Model, Usage, Voice } from '../types.js';
+import type { Model, Usage, Voice, VoiceSettings } from '../types.js';
 
 /** One-way converters from upstream wire objects to Jessica's shapes; junk in → undefined. */
 
@@ -49,4 +49,17 @@ export function toUsage(raw: unknown): Usage {
     remaining: Math.max(0, limit - count),
     resets_at: reset === undefined ? null : new Date(reset * 1000).toISOString(),
   };
+}
+
+/** A voice's stored settings; junk or a missing field → undefined. */
+export function toVoiceSettings(raw: unknown): VoiceSettings | undefined {
+  const settings = record(raw);
+  const stability = num(settings?.['stability']);
+  const similarityBoost = num(settings?.['similarity_boost']);
+  // The upstream marks style, speaker boost and speed optional (older voices); it applies its defaults then.
+  const style = num(settings?.['style']) ?? 0;
+  const boost = settings?.['use_speaker_boost'];
+  const speed = num(settings?.['speed']) ?? 1;
+  if (stability === undefined || similarityBoost === undefined) return undefined;
+  return { stability, similarity_boost: similarityBoost, style, use_speaker_boost: typeof boost === 'boolean' ? boost : true, speed };
 }

@@ -52,6 +52,10 @@ export interface ApiOptions {
 
 type Handler = (request: ApiRequest, principal: string) => Promise<Omit<ApiResponse, 'headers'> & { headers?: Record<string, string> }>;
 
+/** The one route with a path parameter: a voice id (no slash; a malformed escape is not one). */
+const VOICE_SETTINGS_ROUTE = '/api/v1/voices/{voice_id}/settings';
+const VOICE_SETTINGS_PATH = /^\/api\/v1\/voices\/(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2}){1,100}\/settings$/;
+
 const json = (status: number, value: unknown) => ({ status, body: { kind: 'json', value } as ApiBody });
 
 /**
@@ -74,6 +78,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
 
   const routes: Record<string, Record<string, Handler>> = {
     '/api/v1/voices': { GET: async (request) => json(200, { voices: await jessica.listVoices(request.query.get('search') ?? undefined) }) },
+    [VOICE_SETTINGS_ROUTE]: { GET: async (request) => json(200, await jessica.voiceSettings(voiceIdOf(request.path))) },
     '/api/v1/models': { GET: async () => json(200, { models: await jessica.listModels() }) },
     '/api/v1/usage': { GET: async () => json(200, await jessica.usage()) },
     '/api/v1/openapi.json': { GET: async () => json(200, openApiDocument(jessica.version, config.rootPath)) },
@@ -150,7 +155,8 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
       if (!allowedOrigin) throw new JessicaError('forbidden_origin', 'This origin may not call the API (see JESSICA_ALLOWED_ORIGINS).');
       if (request.path === '/health') return health(request, headers);
       // Own keys only: a method or path such as `__proto__` must not find an inherited member.
-      const route = Object.hasOwn(routes, request.path) ? routes[request.path] : undefined;
+      const routeKey = VOICE_SETTINGS_PATH.test(request.path) ? VOICE_SETTINGS_ROUTE : request.path;
+      const route = Object.hasOwn(routes, routeKey) ? routes[routeKey] : undefined;
       if (!route) throw new JessicaError('not_found', `No route ${request.path.slice(0, 200)}.`);
       if (request.method === 'OPTIONS') return { status: 204, headers, body: { kind: 'empty' } };
       const handler = Object.hasOwn(route, request.method) ? route[request.method] : undefined;
@@ -199,6 +205,14 @@ function httpOrigin(origin: string | undefined): string | undefined {
 /** The refusal of a request whose Host this server does not serve. */
 export function forbiddenHost(): JessicaError {
   return new JessicaError('forbidden_host', 'This server does not answer to that Host (see JESSICA_ALLOWED_HOSTS).');
+}
+
+function voiceIdOf(path: string): string {
+  try {
+    return decodeURIComponent(path.split('/')[4] ?? '');
+  } catch {
+    throw new JessicaError('invalid_request', 'The voice id in the path is not valid percent-encoding.');
+  }
 }
 
 function bodyOf(request: ApiRequest): unknown {

@@ -34,7 +34,7 @@ const UPDATE_SETTINGS_INPUT = z.object({
   default_voice_id: z.string().optional().describe('Voice id or name.'),
   default_model_id: z.string().optional(),
   output_format: z.enum(OUTPUT_FORMATS).optional(),
-  voice_settings: voiceSettingsShape.optional(),
+  voice_settings: voiceSettingsShape.nullable().optional().describe('Only the fields to set; null goes back to the voice\'s own settings.'),
   auto_play: z.boolean().optional(),
 });
 

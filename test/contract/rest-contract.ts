@@ -148,13 +148,8 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
           default_voice_id: JESSICA_VOICE_ID,
           default_model_id: 'eleven_flash_v2_5',
           output_format: 'mp3_44100_128',
-          voice_settings: {
-            stability: expect.any(Number),
-            similarity_boost: expect.any(Number),
-            style: expect.any(Number),
-            use_speaker_boost: expect.any(Boolean),
-            speed: expect.any(Number),
-          },
+          // None set: the voice's own stored settings apply.
+          voice_settings: null,
           auto_play: expect.any(Boolean),
         });
       });
@@ -162,8 +157,41 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
       it('merges a PATCH into the stored settings and keeps it', async () => {
         const patched = await sendJson('PATCH', '/api/v1/settings', { voice_settings: { stability: 0.3 }, auto_play: false, default_voice_id: 'George' });
         expect(patched.status).toBe(200);
-        expect(json(patched)).toMatchObject({ default_voice_id: 'JBFqnCBsd6RMkjVDRZzb', voice_settings: { stability: 0.3, similarity_boost: expect.any(Number) }, auto_play: false });
+        expect(json(patched)).toMatchObject({ default_voice_id: 'JBFqnCBsd6RMkjVDRZzb', voice_settings: { stability: 0.3 }, auto_play: false });
+        expect(json(patched)['voice_settings']).toEqual({ stability: 0.3 });
         expect(json(await get('/api/v1/settings'))).toEqual(json(patched));
+      });
+
+      it('clears voice settings on voice_settings null, and sends upstream only what is set', async () => {
+        const sentSettings = () => (server.fake.ttsRequests().at(-1)?.body as { voice_settings?: unknown } | undefined)?.voice_settings;
+        const cleared = await sendJson('PATCH', '/api/v1/settings', { voice_settings: null });
+        expect(cleared.status).toBe(200);
+        expect(json(cleared)['voice_settings']).toBeNull();
+        expect(json(await get('/api/v1/settings'))['voice_settings']).toBeNull();
+        expect((await sendJson('POST', '/api/v1/tts', { text: fresh('None set') })).status).toBe(200);
+        expect(server.fake.ttsRequests().at(-1)?.body).not.toHaveProperty('voice_settings');
+
+        expect((await sendJson('PATCH', '/api/v1/settings', { voice_settings: { speed: 1.1 } })).status).toBe(200);
+        expect((await sendJson('POST', '/api/v1/tts', { text: fresh('Speed set') })).status).toBe(200);
+        expect(sentSettings()).toEqual({ speed: 1.1 });
+        expect((await sendJson('POST', '/api/v1/tts', { text: fresh('Overridden'), voice_settings: { stability: 0.2 } })).status).toBe(200);
+        expect(sentSettings()).toEqual({ speed: 1.1, stability: 0.2 });
+
+        expect(json(await sendJson('PATCH', '/api/v1/settings', { voice_settings: null }))['voice_settings']).toBeNull();
+        expect((await sendJson('POST', '/api/v1/tts', { text: fresh('Back to the voice') })).status).toBe(200);
+        expect(server.fake.ttsRequests().at(-1)?.body).not.toHaveProperty('voice_settings');
+      });
+
+      it("returns a voice's own stored settings", async () => {
+        const response = await get('/api/v1/voices/kP3nWq8RzT1vLm6sXy0D/settings');
+        expect(response.status).toBe(200);
+        expect(json(response)).toEqual({ stability: 0.6, similarity_boost: 0.8, style: 0, use_speaker_boost: true, speed: 1 });
+        expectError(await get('/api/v1/voices/No%20Such%20Voice/settings'), 400, 'unknown_voice');
+      });
+
+      it('names itself to the upstream: User-Agent jessica/<version> on every request', async () => {
+        expect(server.fake.requests.length).toBeGreaterThan(0);
+        for (const request of server.fake.requests) expect(request.headers['user-agent']).toMatch(/^jessica\/\d+\.\d+\.\d+\S*( \(\+https?:\/\/\S+\))?$/);
       });
 
       it('returns 400 unknown_voice for a voice that does not exist', async () => {

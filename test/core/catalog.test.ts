@@ -105,6 +105,7 @@ function listingOnly(voices: Voice[], models: Model[]): TtsProvider {
     stream: (): Promise<UpstreamAudio> => Promise.reject(new Error('not used')),
     listVoices: async () => voices,
     getVoice: async () => undefined,
+    getVoiceSettings: () => Promise.reject(new Error('not used')),
     listModels: async () => models,
     getUsage: () => Promise.reject(new Error('not used')),
   };

@@ -88,7 +88,23 @@ describe('settings use cases', () => {
     const { jessica } = jessicaFor(fake);
     await jessica.updateSettings('alice', { voice_settings: { stability: 0.3 } });
     const settings = await jessica.updateSettings('alice', { voice_settings: { speed: 1.2 } });
-    expect(settings.voice_settings).toEqual({ ...DEFAULT_SETTINGS.voice_settings, stability: 0.3, speed: 1.2 });
+    expect(settings.voice_settings).toEqual({ stability: 0.3, speed: 1.2 });
+  });
+
+  it('clears every voice setting on voice_settings null, keeping the other fields', async () => {
+    const { jessica } = jessicaFor(fake);
+    await jessica.updateSettings('alice', { voice_settings: { stability: 0.3 }, auto_play: false });
+    const cleared = await jessica.updateSettings('alice', { voice_settings: null });
+    expect(cleared).toEqual({ ...DEFAULT_SETTINGS, auto_play: false, voice_settings: null });
+    expect(await jessica.getSettings('alice')).toEqual(cleared);
+  });
+
+  it("returns a voice's own stored settings, by id or by name", async () => {
+    const { jessica } = jessicaFor(fake);
+    const own = { stability: 0.6, similarity_boost: 0.8, style: 0, use_speaker_boost: true, speed: 1 };
+    expect(await jessica.voiceSettings('kP3nWq8RzT1vLm6sXy0D')).toEqual(own);
+    expect(await jessica.voiceSettings('my narrator')).toEqual(own);
+    expect(await rejectionOf(jessica.voiceSettings('Nobody'))).toMatchObject({ code: 'unknown_voice', status: 400 });
   });
 
   it('refuses values outside the upstream ranges and unknown fields with invalid_request, storing nothing', async () => {
@@ -133,8 +149,13 @@ describe('settings use cases', () => {
     const other = new FakeListener('page-2');
     hub.attach('alice', page);
     hub.attach('bob', other);
-    const settings = await jessica.updateSettings('alice', { auto_play: false });
-    expect(page.messages('settings')).toEqual([{ type: 'settings', settings }]);
+    const settings = await jessica.updateSettings('alice', { auto_play: false, voice_settings: { speed: 1.1 } });
+    const cleared = await jessica.updateSettings('alice', { voice_settings: null });
+    expect(cleared.voice_settings).toBeNull();
+    expect(page.messages('settings')).toEqual([
+      { type: 'settings', settings },
+      { type: 'settings', settings: cleared },
+    ]);
     expect(other.frames).toHaveLength(0);
   });
 

@@ -48,7 +48,7 @@ describe('SpeechService.plan', () => {
     await jessica.updateSettings('alice', { default_voice_id: 'George', output_format: 'pcm_24000', voice_settings: { stability: 0.2, speed: 1.1 } });
     const plan = await jessica.speech.plan('alice', { text: 'Hi.', voice_settings: { speed: 0.9 } });
     expect(plan).toMatchObject({ voiceId: GEORGE_ID, outputFormat: 'pcm_24000', mime: 'audio/L16;rate=24000;channels=1' });
-    expect(plan.voiceSettings).toMatchObject({ stability: 0.2, speed: 0.9, similarity_boost: 0.75 });
+    expect(plan.voiceSettings).toEqual({ stability: 0.2, speed: 0.9 });
     expect((await jessica.speech.plan('bob', { text: 'Hi.' })).voiceId).toBe(JESSICA_ID);
   });
 
@@ -113,8 +113,38 @@ describe('SpeechService audio', () => {
     expect(plan.parts.length).toBeGreaterThan(1);
     expect(fake.ttsRequests()).toHaveLength(plan.parts.length);
     for (const request of fake.ttsRequests()) {
-      expect(Object.keys(request.body as object).sort()).toEqual(['model_id', 'text', 'voice_settings']);
+      expect(Object.keys(request.body as object).sort()).toEqual(['model_id', 'text']);
     }
+  });
+
+  it('sends no voice settings while the caller set none, exactly the set ones once set, and none again once cleared', async () => {
+    const { jessica } = jessicaFor(fake);
+    const sent = () => (fake.ttsRequests().at(-1)?.body as { voice_settings?: unknown }).voice_settings;
+    await jessica.synthesize('alice', { text: 'First.' });
+    expect(fake.ttsRequests().at(-1)?.body).not.toHaveProperty('voice_settings');
+    await jessica.updateSettings('alice', { voice_settings: { stability: 0.3 } });
+    await jessica.synthesize('alice', { text: 'Second.' });
+    expect(sent()).toEqual({ stability: 0.3 });
+    await jessica.synthesize('alice', { text: 'Third.', voice_settings: { stability: 0.9, speed: 1.1 } });
+    expect(sent()).toEqual({ stability: 0.9, speed: 1.1 });
+    await jessica.updateSettings('alice', { voice_settings: null });
+    await jessica.synthesize('alice', { text: 'Fourth.' });
+    expect(fake.ttsRequests().at(-1)?.body).not.toHaveProperty('voice_settings');
+  });
+
+  it('never serves cached audio made with other voice settings', async () => {
+    const { jessica } = jessicaFor(fake);
+    await jessica.synthesize('alice', { text: 'Done!' });
+    await jessica.updateSettings('alice', { voice_settings: { speed: 1.1 } });
+    await jessica.synthesize('alice', { text: 'Done!' });
+    expect(fake.ttsRequests()).toHaveLength(2);
+    // The same values as the voice's stored defaults, but sent as set: not the same request.
+    await jessica.synthesize('bob', { text: 'Done!', voice_settings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 } });
+    expect(fake.ttsRequests()).toHaveLength(3);
+    await jessica.updateSettings('alice', { voice_settings: null });
+    await jessica.synthesize('alice', { text: 'Done!' });
+    await jessica.synthesize('bob', { text: 'Done!', voice_settings: { speed: 1.1 } });
+    expect(fake.ttsRequests()).toHaveLength(3);
   });
 
   it('serves a repeated short phrase from the cache without a second upstream call', async () => {

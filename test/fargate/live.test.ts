@@ -186,4 +186,12 @@ describe('live WebSocket path', () => {
     const frame = await listener.next('settings');
     expect(frame['settings']).toMatchObject({ auto_play: false });
   });
+
+  it('pushes voice settings set, then cleared back to the voice (null), to the principal\'s listeners', async () => {
+    const listener = await listen(ALICE);
+    expect((await stack.request('/api/v1/settings', { token: ALICE, method: 'PATCH', body: { voice_settings: { style: 0.4 } } })).status).toBe(200);
+    expect((await listener.next('settings'))['settings']).toMatchObject({ voice_settings: { style: 0.4 } });
+    expect((await stack.request('/api/v1/settings', { token: ALICE, method: 'PATCH', body: { voice_settings: null } })).status).toBe(200);
+    expect((await listener.next('settings'))['settings']).toMatchObject({ voice_settings: null });
+  });
 });

@@ -90,7 +90,9 @@ describe.each(['modern', 'legacy'] as const)('MCP over Streamable HTTP, %s era',
     const usage = await client.callTool({ name: 'get_usage', arguments: {} });
     expect(usage.structuredContent).toMatchObject({ character_limit: expect.any(Number), remaining: expect.any(Number) });
     const updated = await client.callTool({ name: 'update_settings', arguments: { default_voice_id: 'george', voice_settings: { speed: 1.1 } } });
-    expect(updated.structuredContent).toMatchObject({ default_voice_id: 'JBFqnCBsd6RMkjVDRZzb', voice_settings: { speed: 1.1, stability: 0.5 } });
+    expect(updated.structuredContent).toMatchObject({ default_voice_id: 'JBFqnCBsd6RMkjVDRZzb' });
+    // Only what was set: the rest stays the voice's own.
+    expect((updated.structuredContent as { voice_settings: unknown }).voice_settings).toEqual({ speed: 1.1 });
     const settings = await client.callTool({ name: 'get_settings', arguments: {} });
     expect(settings.structuredContent).toMatchObject({ default_voice_id: 'JBFqnCBsd6RMkjVDRZzb' });
     const stopped = await client.callTool({ name: 'stop_speech', arguments: {} });

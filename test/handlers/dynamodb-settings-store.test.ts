@@ -35,6 +35,21 @@ describe('DynamoDbSettingsStore', () => {
     expect(await store().get('alice')).toEqual({ ...defaults(), default_voice_id: 'JBFqnCBsd6RMkjVDRZzb' });
   });
 
+  it('reads an item an earlier version wrote with the old default voice settings as none set, and writes that back', async () => {
+    const oldDefaults = { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 };
+    dynamo.on(GetCommand).resolves({ Item: { principal: 'alice', settings: { ...defaults(), voice_settings: oldDefaults }, version: 4 } });
+    dynamo.on(PutCommand).resolves({});
+    expect(await store().get('alice')).toEqual({ ...defaults(), voice_settings: null });
+    await store().update('alice', (current) => ({ ...(current ?? defaults()), auto_play: false }));
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toEqual({ principal: 'alice', settings: { ...defaults(), auto_play: false, voice_settings: null }, version: 5 });
+  });
+
+  it('keeps voice settings an earlier version stored when the user had changed any of them', async () => {
+    const changed = { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1.1 };
+    dynamo.on(GetCommand).resolves({ Item: { principal: 'alice', settings: { ...defaults(), voice_settings: changed }, version: 4 } });
+    expect((await store().get('alice'))?.voice_settings).toEqual(changed);
+  });
+
   it('creates a new item at version 1 only if none exists', async () => {
     dynamo.on(GetCommand).resolves({});
     dynamo.on(PutCommand).resolves({});

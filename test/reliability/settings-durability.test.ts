@@ -96,8 +96,8 @@ async function raceDisjointPatches(patch: (client: 'a' | 'b', body: Record<strin
           : { voice_settings: { style: value }, output_format: i % 2 === 0 ? 'mp3_44100_64' : 'mp3_22050_32' };
       const settings = await send(client, body);
       // Read-your-write: the response carries this client's own change.
-      if (client === 'a') expect(settings.voice_settings.stability).toBe(value);
-      else expect(settings.voice_settings.style).toBe(value);
+      if (client === 'a') expect(settings.voice_settings?.stability).toBe(value);
+      else expect(settings.voice_settings?.style).toBe(value);
       outcomes[client] += 1;
     }
   };

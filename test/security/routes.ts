@@ -10,6 +10,7 @@ const MCP_HEADERS = { accept: 'application/json, text/event-stream' };
 
 export const PROTECTED_ROUTES: readonly RouteCase[] = [
   { method: 'GET', path: '/api/v1/voices' },
+  { method: 'GET', path: '/api/v1/voices/cgSgspJ2msm6clMCkdW9/settings' },
   { method: 'GET', path: '/api/v1/models' },
   { method: 'GET', path: '/api/v1/usage' },
   { method: 'GET', path: '/api/v1/openapi.json' },

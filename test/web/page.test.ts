@@ -132,13 +132,51 @@ describe('the page against the live server', () => {
     expect(await page.locator('#compose-voice').inputValue()).toBe('George');
 
     const stored = (await (await fetch(`${stack.pageUrl()}api/v1/settings`)).json()) as { default_voice_id: string; voice_settings: Record<string, unknown> };
-    expect(stored.voice_settings).toMatchObject({ stability: 0.3, speed: 1.1, use_speaker_boost: false, similarity_boost: 0.75 });
+    // Only what the user changed is stored; the rest stays the voice's own.
+    expect(stored.voice_settings).toEqual({ stability: 0.3, speed: 1.1, use_speaker_boost: false });
     // Leave the shared server's settings as the other tests expect them.
     await fetch(`${stack.pageUrl()}api/v1/settings`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ default_voice_id: 'cgSgspJ2msm6clMCkdW9', voice_settings: { stability: 0.5, speed: 1, use_speaker_boost: true } }),
+      body: JSON.stringify({ default_voice_id: 'cgSgspJ2msm6clMCkdW9', voice_settings: null }),
     });
+  });
+
+  it("shows the voice's own settings while none are set, marks what the user changed, and hands them back to the voice", async () => {
+    const { page } = await visit();
+    await waitForState(page, 'live');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const panel = page.locator('#settings-dialog');
+    await panel.waitFor({ state: 'visible' });
+    const voice = panel.getByRole('combobox', { name: 'Voice' });
+    await voice.fill('narr');
+    await panel.getByRole('option', { name: /My Narrator/ }).click();
+    expect(await voice.inputValue()).toBe('My Narrator');
+    // My Narrator is stored at the upstream with stability 0.6 and similarity 0.8.
+    await expect.poll(() => panel.getByLabel('Stability').inputValue()).toBe('0.6');
+    expect(await panel.getByLabel('Similarity').inputValue()).toBe('0.8');
+    expect(await panel.locator('#vs-source').textContent()).toBe("The voice's own settings apply.");
+    expect(await panel.locator('.mark:not([hidden])').count()).toBe(0);
+    expect(await panel.getByRole('button', { name: "Use the voice's own settings" }).isHidden()).toBe(true);
+    expect(stack.fake.requests.some((request) => request.path === '/v1/voices/kP3nWq8RzT1vLm6sXy0D/settings')).toBe(true);
+
+    await panel.getByLabel('Speed').fill('1.15');
+    expect(await panel.locator('#vs-speed-mark').isVisible()).toBe(true);
+    expect(await panel.locator('#vs-stability-mark').isVisible()).toBe(false);
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => panel.locator('#settings-status').textContent(), { timeout: 5_000 }).toBe('Saved.');
+    const settingsUrl = `${stack.pageUrl()}api/v1/settings`;
+    const saved = (await (await fetch(settingsUrl)).json()) as { default_voice_id: string; voice_settings: unknown };
+    expect(saved).toMatchObject({ default_voice_id: 'kP3nWq8RzT1vLm6sXy0D', voice_settings: { speed: 1.15 } });
+    expect(await panel.locator('#vs-source').textContent()).toBe("You changed speed; the rest is the voice's own.");
+    expect(await panel.locator('#vs-speed-mark').isVisible()).toBe(true);
+
+    await panel.getByRole('button', { name: "Use the voice's own settings" }).click();
+    await expect.poll(() => panel.locator('#settings-status').textContent(), { timeout: 5_000 }).toBe("Saved: the voice's own settings apply.");
+    expect(((await (await fetch(settingsUrl)).json()) as { voice_settings: unknown }).voice_settings).toBeNull();
+    expect(await panel.getByLabel('Speed').inputValue()).toBe('1');
+    expect(await panel.locator('.mark:not([hidden])').count()).toBe(0);
+    await fetch(settingsUrl, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ default_voice_id: 'cgSgspJ2msm6clMCkdW9' }) });
   });
 
   it('reconnects to live after the server restarts on the same port', async () => {

@@ -1,6 +1,6 @@
 import type { PageConfig } from './config.js';
 import type { TokenStore } from './token.js';
-import type { Health, Model, Settings, SettingsPatch, Usage, Voice } from './types.js';
+import type { Health, Model, Settings, SettingsPatch, Usage, Voice, VoiceSettings } from './types.js';
 
 /** A failed call, carrying the server's stable error code (`network` when it never answered). */
 export class ApiError extends Error {
@@ -66,6 +66,11 @@ export class ApiClient {
 
   updateSettings(patch: SettingsPatch): Promise<Settings> {
     return this.#json<Settings>('PATCH', '/settings', patch);
+  }
+
+  /** The settings stored with a voice at ElevenLabs: what it speaks with while the user set none. */
+  voiceSettings(voiceId: string): Promise<VoiceSettings> {
+    return this.#json<VoiceSettings>('GET', `/voices/${encodeURIComponent(voiceId)}/settings`);
   }
 
   usage(): Promise<Usage> {

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       return saved;
     },
     () => void refreshUsage(),
+    (voiceId) => api.voiceSettings(voiceId),
   );
   const tokenDialog = new TokenDialog((token) => {
     tokens.set(token);

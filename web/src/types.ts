@@ -6,4 +6,5 @@ export type { Health } from '../../core/jessica.js';
 export type { Model, Settings, Usage, Voice, VoiceSettings } from '../../core/types.js';
 import type { Settings, VoiceSettings } from '../../core/types.js';
 
-export type SettingsPatch = Partial<Omit<Settings, 'voice_settings'>> & { voice_settings?: Partial<VoiceSettings> };
+/** `voice_settings: null` hands every voice setting back to the voice. */
+export type SettingsPatch = Partial<Omit<Settings, 'voice_settings'>> & { voice_settings?: Partial<VoiceSettings> | null };

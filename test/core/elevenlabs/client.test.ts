@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ElevenLabsClient } from '../../../core/elevenlabs/client.js';
+import { ElevenLabsClient, userAgentFor } from '../../../core/elevenlabs/client.js';
 import { UpstreamError } from '../../../core/errors.js';
 import { LocalSemaphore } from '../../../core/limiter.js';
 import type { SynthesisRequest } from '../../../core/types.js';
@@ -35,6 +35,26 @@ beforeAll(async () => {
 afterEach(() => fake.reset());
 afterAll(() => fake.close());
 
+describe('userAgentFor', () => {
+  it('names Jessica and its version, and the project address when there is one', () => {
+    expect(userAgentFor('0.1.0')).toBe('jessica/0.1.0');
+    expect(userAgentFor('0.1.0', 'https://example.org/jessica')).toBe('jessica/0.1.0 (+https://example.org/jessica)');
+  });
+});
+
+describe('ElevenLabsClient.getVoiceSettings', () => {
+  it("returns the settings stored with the voice", async () => {
+    const client = clientFor(fake);
+    expect(await client.getVoiceSettings('kP3nWq8RzT1vLm6sXy0D')).toEqual({ stability: 0.6, similarity_boost: 0.8, style: 0, use_speaker_boost: true, speed: 1 });
+    expect(fake.requests.at(-1)?.path).toBe('/v1/voices/kP3nWq8RzT1vLm6sXy0D/settings');
+  });
+
+  it('answers unknown_voice for a voice the upstream does not know', async () => {
+    const error = await upstreamErrorOf(clientFor(fake).getVoiceSettings('nope-not-a-voice'));
+    expect(error.code).toBe('unknown_voice');
+  });
+});
+
 describe('ElevenLabsClient.stream', () => {
   it('posts the request to the streaming endpoint with the key, format and voice settings', async () => {
     const client = clientFor(fake);
@@ -51,6 +71,31 @@ describe('ElevenLabsClient.stream', () => {
     expect(recorded?.body).not.toHaveProperty('previous_request_ids');
     expect(recorded?.body).not.toHaveProperty('previous_text');
     expect(recorded?.body).not.toHaveProperty('next_text');
+  });
+
+  it('sends no voice_settings when none are set, so the voice speaks with its stored settings', async () => {
+    const client = clientFor(fake);
+    await collect((await client.stream(synthesis({ voiceSettings: undefined }))).chunks);
+    await collect((await client.stream(synthesis({ voiceSettings: {} }))).chunks);
+    for (const recorded of fake.ttsRequests()) expect(Object.keys(recorded.body as object).sort()).toEqual(['model_id', 'text']);
+  });
+
+  it('sends exactly the voice settings that were set, no field added', async () => {
+    const client = clientFor(fake);
+    await collect((await client.stream(synthesis({ voiceSettings: { speed: 1.1 } }))).chunks);
+    expect((fake.ttsRequests()[0]?.body as { voice_settings?: unknown }).voice_settings).toEqual({ speed: 1.1 });
+  });
+
+  it('names itself in the User-Agent of every upstream request', async () => {
+    const client = clientFor(fake, { userAgent: userAgentFor('1.2.3') });
+    await collect((await client.stream(synthesis())).chunks);
+    await client.listVoices();
+    await client.listModels();
+    await client.getUsage();
+    await client.getVoiceSettings(JESSICA_ID);
+    await client.getVoice(JESSICA_ID);
+    expect(fake.requests.length).toBeGreaterThanOrEqual(6);
+    for (const recorded of fake.requests) expect(recorded.headers['user-agent']).toBe('jessica/1.2.3');
   });
 
   it('yields the first chunk before the fake has sent its last one', async () => {
@@ -238,6 +283,7 @@ describe('ElevenLabsClient.stream', () => {
       retries: 1,
       retryBaseMs: 1,
       limiter: new LocalSemaphore(1),
+      userAgent: 'jessica/9.9.9-test',
       logger: recordingLogger(),
       metrics: recordingMetrics(),
     });

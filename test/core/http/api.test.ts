@@ -131,6 +131,27 @@ describe('routes', () => {
     for (const model of models.models) expect(Object.keys(model).sort()).toEqual(['languages', 'max_characters', 'model_id', 'name']);
   });
 
+  it("answers a voice's own settings by id or by name, and refuses what is no voice id", async () => {
+    const { handle } = handlerFor();
+    const own = { stability: 0.6, similarity_boost: 0.8, style: 0, use_speaker_boost: true, speed: 1 };
+    const byId = await handle(request({ path: '/api/v1/voices/kP3nWq8RzT1vLm6sXy0D/settings' }));
+    expect({ status: byId.status, body: bodyOf(byId) }).toEqual({ status: 200, body: own });
+    expect(bodyOf(await handle(request({ path: '/api/v1/voices/My%20Narrator/settings' })))).toEqual(own);
+    const cases: Array<[string, number, string]> = [
+      ['/api/v1/voices/Nobody/settings', 400, 'unknown_voice'],
+      ['/api/v1/voices/%C0/settings', 400, 'invalid_request'],
+      ['/api/v1/voices/a/b/settings', 404, 'not_found'],
+      ['/api/v1/voices//settings', 404, 'not_found'],
+      ['/api/v1/voices/x/settings/more', 404, 'not_found'],
+    ];
+    for (const [path, status, code] of cases) {
+      const response = await handle(request({ path }));
+      expect({ path, status: response.status, code: errorCode(response) }).toEqual({ path, status, code });
+    }
+    const wrongMethod = await handle(request({ path: '/api/v1/voices/x/settings', method: 'PATCH', json: {} }));
+    expect([wrongMethod.status, wrongMethod.headers['allow']]).toEqual([405, 'GET']);
+  });
+
   it('reports usage', async () => {
     fake.setSubscription({ character_count: 5, character_limit: 50 });
     const { handle } = handlerFor();

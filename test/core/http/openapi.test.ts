@@ -23,6 +23,7 @@ describe('openApiDocument', () => {
     const routes = Object.fromEntries(Object.entries(document.paths).map(([path, item]) => [path, Object.keys(item).sort()]));
     expect(routes).toEqual({
       '/voices': ['get'],
+      '/voices/{voice_id}/settings': ['get'],
       '/models': ['get'],
       '/tts': ['post'],
       '/tts/stream': ['post'],
@@ -30,8 +31,27 @@ describe('openApiDocument', () => {
       '/stop': ['post'],
       '/settings': ['get', 'patch'],
       '/usage': ['get'],
+      '/openapi.json': ['get'],
     });
     expect(Object.keys(document.paths['/speak']!['post']!.responses)).toEqual(expect.arrayContaining(['202', '409', '503']));
+  });
+
+  it('names every operation, declares bearer security and the stable error codes per status', () => {
+    const operations = Object.values(document.paths).flatMap((item) => Object.values(item)) as unknown as Array<{ operationId?: string; responses: Record<string, { description: string }> }>;
+    const ids = operations.map((operation) => operation.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((document as unknown as { security: unknown }).security).toEqual([{ bearer: [] }, {}]);
+    for (const operation of operations) {
+      expect(operation.responses['401']?.description).toBe('unauthorized');
+      expect(operation.responses['403']?.description).toBe('forbidden_origin, forbidden_host');
+      expect(operation.responses['429']?.description).toBe('rate_limited');
+    }
+  });
+
+  it('documents voice_settings as the set fields or null', () => {
+    const settings = document.components.schemas['Settings'] as unknown as { properties: { voice_settings: { anyOf: unknown[] } } };
+    expect(settings.properties.voice_settings.anyOf).toEqual([{ $ref: '#/components/schemas/VoiceSettings' }, { type: 'null' }]);
   });
 
   it('lists the error codes and output formats the API uses', () => {

@@ -49,10 +49,10 @@ describe('FileSettingsStore', () => {
   it('loses nothing when 50 updates of different principals run at once', async () => {
     const { store, path } = storeIn();
     const principals = Array.from({ length: 50 }, (_, index) => `user${index}`);
-    await Promise.all(principals.map((principal, index) => store.update(principal, () => ({ ...defaults(), voice_settings: { ...defaults().voice_settings, stability: index / 50 } }))));
+    await Promise.all(principals.map((principal, index) => store.update(principal, () => ({ ...defaults(), voice_settings: { stability: index / 50 } }))));
     const file = JSON.parse(readFileSync(path, 'utf8')) as { principals: Record<string, Settings> };
     expect(Object.keys(file.principals).sort()).toEqual([...principals].sort());
-    for (const [index, principal] of principals.entries()) expect(file.principals[principal]?.voice_settings.stability).toBe(index / 50);
+    for (const [index, principal] of principals.entries()) expect(file.principals[principal]?.voice_settings?.stability).toBe(index / 50);
   });
 
   it('loses no field when 50 updates of different fields of one principal run at once', async () => {
@@ -128,6 +128,19 @@ describe('FileSettingsStore', () => {
     const { store, path } = storeIn();
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, JSON.stringify({ version: 1, principals: { alice: { default_voice_id: GEORGE_ID, voice_settings: { speed: 1.1 } } } }));
-    expect(await store.get('alice')).toEqual({ ...defaults(), default_voice_id: GEORGE_ID, voice_settings: { ...defaults().voice_settings, speed: 1.1 } });
+    expect(await store.get('alice')).toEqual({ ...defaults(), default_voice_id: GEORGE_ID, voice_settings: { speed: 1.1 } });
+  });
+
+  it('reads a file an earlier version wrote with the old default voice settings as none set', async () => {
+    const { store, path } = storeIn();
+    mkdirSync(join(path, '..'), { recursive: true });
+    const legacy = { default_voice_id: GEORGE_ID, default_model_id: 'eleven_flash_v2_5', output_format: 'mp3_44100_128', auto_play: true };
+    const oldDefaults = { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 };
+    writeFileSync(path, JSON.stringify({ version: 1, principals: { alice: { ...legacy, voice_settings: oldDefaults }, bob: { ...legacy, voice_settings: { ...oldDefaults, speed: 1.1 } } } }));
+    expect(await store.get('alice')).toEqual({ ...legacy, voice_settings: null });
+    expect((await store.get('bob'))?.voice_settings).toEqual({ ...oldDefaults, speed: 1.1 });
+    // The next write stores what it read: none set.
+    await store.update('alice', (current) => applySettingsPatch(current ?? defaults(), { auto_play: false }));
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { principals: Record<string, Settings> }).principals['alice']?.voice_settings).toBeNull();
   });
 });

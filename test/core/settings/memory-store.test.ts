@@ -17,7 +17,7 @@ describe('MemorySettingsStore', () => {
   it('hands out copies, so callers cannot change what is stored', async () => {
     const store = new MemorySettingsStore();
     const saved = await store.update('alice', () => defaults());
-    saved.voice_settings.stability = 0.01;
+    saved.default_voice_id = 'changed';
     const read = await store.get('alice');
     read!.auto_play = false;
     expect(await store.get('alice')).toEqual(defaults());

@@ -88,6 +88,7 @@ export function clientFor(fake: FakeElevenLabs, options: Partial<ElevenLabsClien
     retryBaseMs: 5,
     retryMaxMs: 50,
     limiter: new LocalSemaphore(4),
+    userAgent: 'jessica/9.9.9-test',
     logger: recordingLogger(),
     metrics: recordingMetrics(),
     ...options,
@@ -126,7 +127,7 @@ export function planFor(text: string, overrides: Partial<SpeechPlan> = {}): Spee
     modelId: 'eleven_flash_v2_5',
     outputFormat,
     mime: mimeTypeFor(outputFormat),
-    voiceSettings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
+    voiceSettings: undefined,
     characters: text.length,
     ...overrides,
   };
