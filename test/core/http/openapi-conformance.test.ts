@@ -187,7 +187,7 @@ describe('the OpenAPI document against the live server', () => {
   });
 
   it('documents rate_limited (429) with Retry-After', async () => {
-    const limited = await startStack({ JESSICA_TOKENS: `alice:${TOKEN}`, JESSICA_RATE_LIMIT: '1' });
+    const limited = await startStack({ JESSICA_TOKENS: `alice:${TOKEN}`, JESSICA_FLOOD_LIMIT: '1' });
     try {
       let last: Response | undefined;
       // The bucket holds a burst of at least ten: the eleventh request in a row meets the ceiling.
