@@ -11,6 +11,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   output_format: 'mp3_44100_128',
   voice_settings: Object.freeze({ stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 }),
   auto_play: true,
+  word_timings: true,
 });
 
 /** Ranges as the upstream documents them. */
@@ -32,6 +33,7 @@ export const settingsSchema = z.strictObject({
   output_format: outputFormatSchema,
   voice_settings: voiceSettingsSchema,
   auto_play: z.boolean(),
+  word_timings: z.boolean(),
 });
 
 /** A PATCH: any subset of fields, voice settings merged field by field. */
@@ -41,6 +43,7 @@ export const settingsPatchSchema = z.strictObject({
   output_format: outputFormatSchema.optional(),
   voice_settings: voiceSettingsSchema.partial().optional(),
   auto_play: z.boolean().optional(),
+  word_timings: z.boolean().optional(),
 });
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
@@ -52,6 +55,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
     output_format: patch.output_format ?? current.output_format,
     voice_settings: { ...current.voice_settings, ...patch.voice_settings },
     auto_play: patch.auto_play ?? current.auto_play,
+    word_timings: patch.word_timings ?? current.word_timings,
   };
 }
 

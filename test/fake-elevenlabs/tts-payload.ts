@@ -1,5 +1,5 @@
 import type { Piece } from './body-writer.js';
-import { evenTimings, toAlignment } from './alignment.js';
+import { evenTimings, toAlignment, type TimedCharacter } from './alignment.js';
 import { mp3DurationSeconds } from './mp3.js';
 
 /** Turns the audio for one TTS request into the body pieces of each endpoint variant. */
@@ -26,28 +26,59 @@ function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
+export type TimestampClock = 'absolute' | 'per-line';
+
 /**
- * One JSON line per audio chunk. Times stay absolute from the start of the utterance; each
- * character goes to the chunk during which it starts.
+ * Times of one line: absolute from the start of the request, or restarted at the line's start.
+ * Each character goes to the line during which it starts, so words straddle lines.
  */
-function timestampLines(text: string, audio: Buffer, chunkSize: number): Piece[] {
+function clocked(timings: readonly TimedCharacter[], from: number, clock: TimestampClock): TimedCharacter[] {
+  if (clock === 'absolute') return [...timings];
+  const shift = (seconds: number): number => Math.round((seconds - from) * 1000) / 1000;
+  return timings.map((timing) => ({ character: timing.character, start: shift(timing.start), end: shift(timing.end) }));
+}
+
+/**
+ * Re-cuts the body into writes that end inside the JSON lines, as a real network splits them;
+ * a line's audio is credited to the write that completes it.
+ */
+function cutInsideLines(lines: readonly Piece[], chunkSize: number): Piece[] {
+  const body = Buffer.concat(lines.map((line) => line.data));
+  const ends: number[] = [];
+  let end = 0;
+  for (const line of lines) ends.push((end += line.data.length));
+  const writeSize = Math.max(1, Math.ceil(chunkSize / 2) + 3);
+  const pieces: Piece[] = [];
+  let line = 0;
+  for (let offset = 0; offset < body.length; offset += writeSize) {
+    const stop = Math.min(body.length, offset + writeSize);
+    const audio: Buffer[] = [];
+    while (line < lines.length && (ends[line] ?? Infinity) <= stop) audio.push(lines[line++]!.audio);
+    pieces.push({ data: body.subarray(offset, stop), audio: Buffer.concat(audio), raw: false });
+  }
+  return pieces;
+}
+
+/** One JSON line per audio chunk of `chunkSize` bytes, written in pieces that split the lines. */
+function timestampLines(text: string, audio: Buffer, chunkSize: number, clock: TimestampClock): Piece[] {
   const chunks = split(audio, chunkSize);
   const duration = durationOf(audio);
   const timings = evenTimings(text, duration);
   const secondsPerByte = duration / Math.max(audio.length, 1);
   let offset = 0;
-  return chunks.map((chunk, index) => {
+  const lines = chunks.map((chunk, index) => {
     const from = offset * secondsPerByte;
     offset += chunk.length;
     const to = index === chunks.length - 1 ? Infinity : offset * secondsPerByte;
-    const alignment = toAlignment(timings.filter((timing) => timing.start >= from && timing.start < to));
+    const alignment = toAlignment(clocked(timings.filter((timing) => timing.start >= from && timing.start < to), from, clock));
     const line = { audio_base64: chunk.toString('base64'), alignment, normalized_alignment: alignment };
     return { data: Buffer.concat([json(line), Buffer.from('\n')]), audio: chunk, raw: false };
   });
+  return cutInsideLines(lines, chunkSize);
 }
 
-export function ttsPieces(variant: TtsVariant, text: string, audio: Buffer, chunkSize: number): Piece[] {
-  if (variant.stream && variant.timestamps) return timestampLines(text, audio, chunkSize);
+export function ttsPieces(variant: TtsVariant, text: string, audio: Buffer, chunkSize: number, clock: TimestampClock = 'absolute'): Piece[] {
+  if (variant.stream && variant.timestamps) return timestampLines(text, audio, chunkSize, clock);
   if (variant.stream) return split(audio, chunkSize).map((chunk) => ({ data: chunk, audio: chunk, raw: true }));
   if (variant.timestamps) {
     const alignment = toAlignment(evenTimings(text, durationOf(audio)));

@@ -38,6 +38,7 @@ const plan: SpeechPlan = {
   mime: 'audio/mpeg',
   voiceSettings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
   characters: 18,
+  wordTimings: false,
 };
 
 function hubWithPage(): { hub: LiveHub; page: Page } {
@@ -178,6 +179,7 @@ describe('frames between tasks', () => {
     output_format: 'mp3_44100_128',
     voice_settings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
     auto_play: true,
+    word_timings: true,
   } as const;
   const frames: Frame[] = [
     { type: 'start', origin: 'task_1', plan: { ...plan } },

@@ -128,6 +128,7 @@ export function planFor(text: string, overrides: Partial<SpeechPlan> = {}): Spee
     mime: mimeTypeFor(outputFormat),
     voiceSettings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
     characters: text.length,
+    wordTimings: false,
     ...overrides,
   };
 }
