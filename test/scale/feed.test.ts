@@ -184,6 +184,7 @@ describe('frames between tasks', () => {
   const frames: Frame[] = [
     { type: 'start', origin: 'task_1', plan: { ...plan } },
     { type: 'chunk', id: 'utt_1', seq: 4, bytes: new Uint8Array([0, 255, 10, 13, 0]) },
+    { type: 'chunk', id: 'utt_1', seq: 5, bytes: new Uint8Array([7]), words: [{ text: 'Hello,', start_ms: 0, end_ms: 310 }] },
     { type: 'end', id: 'utt_1', chunks: 5, bytes: 1234 },
     { type: 'error', id: 'utt_1', code: 'upstream_error', message: 'broke' },
     { type: 'stop', ids: ['utt_1', 'utt_2'] },
@@ -198,6 +199,7 @@ describe('frames between tasks', () => {
       if (frame.type === 'chunk' && decoded.type === 'chunk') {
         expect([...decoded.bytes]).toEqual([...frame.bytes]);
         expect(decoded).toMatchObject({ id: frame.id, seq: frame.seq });
+        expect(decoded.words).toEqual(frame.words);
       } else {
         expect(decoded).toEqual(frame);
       }
@@ -210,5 +212,7 @@ describe('frames between tasks', () => {
     expect(() => bufferToFrame(Buffer.from([1, 0, 0, 0, 9, 123, 125]))).toThrow(FrameError);
     expect(() => bufferToFrame(Buffer.from([3, 0, 0, 0, 2, 123, 125]))).toThrow(FrameError);
     expect(() => bufferToFrame(Buffer.concat([Buffer.from([4, 0, 0, 0, 3]), Buffer.from('{x}')]))).toThrow(FrameError);
+    const badWords = Buffer.from(JSON.stringify({ id: 'utt_1', seq: 0, words: [{ text: 1 }] }));
+    expect(() => bufferToFrame(Buffer.concat([Buffer.from([2, 0, 0, 0, badWords.length]), badWords]))).toThrow(FrameError);
   });
 });
