@@ -50,7 +50,28 @@ export function openApiDocument(version: string, rootPath: string): Record<strin
       },
       '/tts': { post: { summary: 'Synthesise speech', requestBody: synthesisBody, responses: { '200': audioResponse('The whole audio'), ...common } } },
       '/tts/stream': {
-        post: { summary: 'Synthesise speech, streamed as it is produced', requestBody: synthesisBody, responses: { '200': audioResponse('Chunked audio'), ...common } },
+        post: {
+          summary: 'Synthesise speech, streamed as it is produced',
+          parameters: [
+            {
+              name: 'timestamps',
+              in: 'query',
+              schema: { type: 'boolean' },
+              description: 'true (or an Accept of application/x-ndjson): newline-delimited JSON lines {audio_base64, words} instead of raw audio.',
+            },
+          ],
+          requestBody: synthesisBody,
+          responses: {
+            '200': {
+              ...audioResponse('Chunked audio'),
+              content: {
+                ...audioResponse('').content,
+                'application/x-ndjson': { schema: ref('TimedAudioLine'), description: 'One line per audio chunk, with the words completed with it.' },
+              },
+            },
+            ...common,
+          },
+        },
       },
       '/speak': {
         post: {
@@ -138,6 +159,22 @@ export function openApiDocument(version: string, rootPath: string): Record<strin
             output_format: { type: 'string', enum: [...OUTPUT_FORMATS] },
             voice_settings: ref('VoiceSettings'),
             auto_play: { type: 'boolean' },
+            word_timings: { type: 'boolean', description: 'Live listeners get audio.words frames (default true).' },
+          },
+        },
+        TimedAudioLine: {
+          type: 'object',
+          required: ['audio_base64', 'words'],
+          properties: {
+            audio_base64: { type: 'string', format: 'byte' },
+            words: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['text', 'start_ms', 'end_ms'],
+                properties: { text: { type: 'string' }, start_ms: { type: 'integer' }, end_ms: { type: 'integer' } },
+              },
+            },
           },
         },
         SettingsPatch: { allOf: [ref('Settings')], description: 'Any subset of the settings; voice_settings may be partial.' },

@@ -153,6 +153,7 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
             speed: expect.any(Number),
           },
           auto_play: expect.any(Boolean),
+          word_timings: true,
         });
       });
 
