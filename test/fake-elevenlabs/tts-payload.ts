@@ -39,24 +39,18 @@ function clocked(timings: readonly TimedCharacter[], from: number, clock: Timest
 }
 
 /**
- * Re-cuts the body into writes that end inside the JSON lines, as a real network splits them;
- * a line's audio is credited to the write that completes it.
+ * Re-cuts the body so every write ends inside a JSON line, as a network may split it: write i
+ * is the rest of line i and the first half of line i+1. Line i still completes with write i, as
+ * raw chunk i would on /stream, so timings cost the client no extra wait here.
  */
-function cutInsideLines(lines: readonly Piece[], chunkSize: number): Piece[] {
-  const body = Buffer.concat(lines.map((line) => line.data));
-  const ends: number[] = [];
-  let end = 0;
-  for (const line of lines) ends.push((end += line.data.length));
-  const writeSize = Math.max(1, Math.ceil(chunkSize / 2) + 3);
-  const pieces: Piece[] = [];
-  let line = 0;
-  for (let offset = 0; offset < body.length; offset += writeSize) {
-    const stop = Math.min(body.length, offset + writeSize);
-    const audio: Buffer[] = [];
-    while (line < lines.length && (ends[line] ?? Infinity) <= stop) audio.push(lines[line++]!.audio);
-    pieces.push({ data: body.subarray(offset, stop), audio: Buffer.concat(audio), raw: false });
-  }
-  return pieces;
+function cutInsideLines(lines: readonly Piece[]): Piece[] {
+  const half = (line: Piece | undefined): number => Math.floor((line?.data.length ?? 0) / 2);
+  return lines.map((line, index) => {
+    const next = lines[index + 1];
+    const rest = line.data.subarray(index === 0 ? 0 : half(line));
+    const head = next ? next.data.subarray(0, half(next)) : Buffer.alloc(0);
+    return { data: Buffer.concat([rest, head]), audio: line.audio, raw: false };
+  });
 }
 
 /** One JSON line per audio chunk of `chunkSize` bytes, written in pieces that split the lines. */
@@ -74,7 +68,7 @@ function timestampLines(text: string, audio: Buffer, chunkSize: number, clock: T
     const line = { audio_base64: chunk.toString('base64'), alignment, normalized_alignment: alignment };
     return { data: Buffer.concat([json(line), Buffer.from('\n')]), audio: chunk, raw: false };
   });
-  return cutInsideLines(lines, chunkSize);
+  return cutInsideLines(lines);
 }
 
 export function ttsPieces(variant: TtsVariant, text: string, audio: Buffer, chunkSize: number, clock: TimestampClock = 'absolute'): Piece[] {
