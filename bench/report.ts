@@ -7,7 +7,7 @@ import type { StoredResult, Table } from './lib/result.js';
  * measuring: `node --import tsx bench/report.ts`.
  */
 
-const ORDER = ['ttfb', 'cached', 'throughput', 'fanout', 'idle', 'concurrent', 'lambda', 'browsers', 'crosstask', 'page'];
+const ORDER = ['ttfb', 'words', 'cached', 'throughput', 'fanout', 'idle', 'concurrent', 'lambda', 'browsers', 'crosstask', 'page'];
 const RESULTS = new URL('./results/', import.meta.url);
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 /** Hand-written analysis, kept across re-renders. */
@@ -66,7 +66,7 @@ export function renderReport(): string {
   out.push('');
   out.push('```sh');
   out.push('npm run bench                          # everything, about 5–6 minutes; writes bench/results/*.json and this file');
-  out.push('npm run bench -- --only=ttfb,fanout    # some of: ttfb, cached, throughput, fanout, idle, concurrent, lambda, browsers, crosstask, page');
+  out.push('npm run bench -- --only=ttfb,fanout    # some of: ttfb, words, cached, throughput, fanout, idle, concurrent, lambda, browsers, crosstask, page');
   out.push('npm run bench -- --quick               # fewer samples, for working on the bench itself');
   out.push('npm run bench -- --only=ttfb --profile # also a CPU profile of the server (bench/results/ttfb.profile.json, for DevTools)');
   out.push('node --import tsx bench/report.ts      # re-render this file from the stored results');

@@ -16,6 +16,7 @@ import { renderReport } from './report.js';
 
 const SUITES: Record<string, () => Promise<{ run(ctx: SuiteContext): Promise<SuiteResult> }>> = {
   ttfb: () => import('./suites/ttfb.js'),
+  words: () => import('./suites/words.js'),
   cached: () => import('./suites/cached.js'),
   throughput: () => import('./suites/throughput.js'),
   fanout: () => import('./suites/fanout.js'),

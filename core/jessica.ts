@@ -7,7 +7,7 @@ import type { LiveChannel, QueuedUtterance } from './live/hub.js';
 import type { AudioCache, Logger, MetricsSink, SettingsStore, TtsProvider } from './ports.js';
 import { applySettingsPatch, DEFAULT_SETTINGS, settingsPatchSchema } from './settings/schema.js';
 import { SpeechService, type SpeechPlan } from './speech.js';
-import type { Model, Settings, Usage, Voice, VoiceSettings } from './types.js';
+import type { Model, Settings, SpeechChunk, Usage, Voice, VoiceSettings } from './types.js';
 
 export interface JessicaDeps {
   config: Config;
@@ -38,6 +38,11 @@ export interface StreamResult {
   chunks: AsyncIterable<Uint8Array>;
 }
 
+export interface TimedStreamResult {
+  plan: SpeechPlan;
+  chunks: AsyncIterable<SpeechChunk>;
+}
+
 /** The use cases every adapter calls. Inputs are untrusted and validated here. */
 export interface Jessica {
   readonly version: string;
@@ -56,6 +61,8 @@ export interface Jessica {
   updateSettings(principal: string, patch: unknown): Promise<Settings>;
   synthesize(principal: string, input: unknown, signal?: AbortSignal): Promise<SynthesisResult>;
   openStream(principal: string, input: unknown, signal?: AbortSignal): Promise<StreamResult>;
+  /** Like `openStream`, each chunk with the words completed with it (whatever the `word_timings` setting). */
+  openTimedStream(principal: string, input: unknown, signal?: AbortSignal): Promise<TimedStreamResult>;
   speak(principal: string, input: unknown, options?: { listenerId?: string }): Promise<QueuedUtterance>;
   stop(principal: string): Promise<{ stopped: number }>;
 }
@@ -159,6 +166,11 @@ export function createJessica(deps: JessicaDeps): Jessica {
       const plan = await speech.plan(principal, input);
       charge(principal, plan);
       return { plan, chunks: await speech.open(plan, signal) };
+    },
+    async openTimedStream(principal, input, signal) {
+      refuseWhileDraining();
+      const plan = await speech.plan(principal, input);
+      return { plan, chunks: await speech.openTimed(plan, signal) };
     },
     async speak(principal, input, options) {
       refuseWhileDraining();

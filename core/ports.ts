@@ -1,4 +1,5 @@
-import type { Model, Settings, SynthesisRequest, Usage, Voice, VoiceSettings } from './types.js';
+import type { CharacterAlignment } from './text/words.js';
+import type { Model, Settings, SynthesisRequest, Usage, Voice, VoiceSettings, WordTiming } from './types.js';
 
 /** A streamed upstream response: metadata as soon as headers arrive, then the audio bytes. */
 export interface UpstreamAudio {
@@ -8,10 +9,25 @@ export interface UpstreamAudio {
   chunks: AsyncIterable<Uint8Array>;
 }
 
+/** One line of a streamed response with timestamps: audio bytes and the characters they carry. */
+export interface TimedAudioChunk {
+  audio: Uint8Array;
+  /** Undefined when the line carries no timings (the upstream may send `null`). */
+  alignment: CharacterAlignment | undefined;
+}
+
+/** A streamed upstream response with character timings beside the audio. */
+export interface UpstreamTimedAudio {
+  requestId: string | undefined;
+  chunks: AsyncIterable<TimedAudioChunk>;
+}
+
 /** The text-to-speech provider (ElevenLabs in production, a fake server in tests). */
 export interface TtsProvider {
   /** Resolves once the upstream has answered with a success status; errors before that reject. */
   stream(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamAudio>;
+  /** Like `stream`, with each audio chunk's character timings; each chunk is handed on as soon as it is complete. */
+  streamWithTimestamps(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamTimedAudio>;
   listVoices(search?: string, signal?: AbortSignal): Promise<Voice[]>;
   getVoice(voiceId: string, signal?: AbortSignal): Promise<Voice | undefined>;
   /** The settings stored with a voice (what it speaks with when a request sends none). */
@@ -26,10 +42,16 @@ export interface SettingsStore {
   update(principal: string, change: (current: Settings | undefined) => Settings): Promise<Settings>;
 }
 
+/** A finished utterance as it streamed. `words[i]` are the words completed with `chunks[i]`; absent when it was made without timings. */
+export interface CachedAudio {
+  chunks: readonly Uint8Array[];
+  words?: readonly (readonly WordTiming[])[];
+}
+
 /** Finished utterances by content key, so a repeated phrase costs no upstream call. */
 export interface AudioCache {
-  get(key: string): readonly Uint8Array[] | undefined;
-  set(key: string, chunks: readonly Uint8Array[]): void;
+  get(key: string): CachedAudio | undefined;
+  set(key: string, audio: CachedAudio): void;
 }
 
 /** Structured logging; Powertools Logger satisfies it. Never pass secrets. */

@@ -7,7 +7,8 @@ import { setVoiceSettings } from './settings/schema.js';
 import type { AudioCache, Logger, MetricsSink, TtsProvider } from './ports.js';
 import { splitText } from './text/split.js';
 import { toSpeakableText } from './text/speakable.js';
-import { mimeTypeFor, type OutputFormat, type Settings, type VoiceSettings } from './types.js';
+import { WordClock } from './text/words.js';
+import { audioSeconds, mimeTypeFor, type OutputFormat, type Settings, type SpeechChunk, type SynthesisRequest, type VoiceSettings, type WordTiming } from './types.js';
 
 /** Everything decided about an utterance before any audio is requested. */
 export interface SpeechPlan {
@@ -24,6 +25,8 @@ export interface SpeechPlan {
   /** The caller's voice settings, then the request's; undefined: the voice's own apply upstream. */
   voiceSettings: Partial<VoiceSettings> | undefined;
   characters: number;
+  /** Whether the audio comes with word timings (the principal's `word_timings` setting). */
+  wordTimings: boolean;
 }
 
 export interface SpeechServiceDeps {
@@ -48,12 +51,20 @@ const MAX_CACHED_BYTES = 2 * 1024 * 1024;
  */
 const MAX_COLLECTING = 4;
 
+const NO_AUDIO = new Uint8Array(0);
+
 /** An utterance's chunks, collected for the cache while they stream. */
 interface Collector {
-  add(chunk: Uint8Array): void;
+  add(chunk: SpeechChunk): void;
   /** The whole utterance, or undefined if collecting gave up; either way, no longer counted. */
-  take(): Uint8Array[] | undefined;
+  take(): SpeechChunk[] | undefined;
   drop(): void;
+}
+
+/** A chunk of a part's stream; the request id arrives with the first, as soon as the upstream answers. */
+interface Piece {
+  requestId: string | undefined;
+  chunk: SpeechChunk;
 }
 
 export function newUtteranceId(): string {
@@ -102,66 +113,106 @@ export class SpeechService {
       mime: mimeTypeFor(outputFormat),
       voiceSettings: setVoiceSettings({ ...settings.voice_settings, ...input.voice_settings }) ?? undefined,
       characters: text.length,
+      wordTimings: settings.word_timings,
     };
   }
 
   /** Whether the plan's audio would come from the cache, with no upstream call (and nothing spent). */
   isCached(plan: SpeechPlan): boolean {
-    return this.#deps.cache.get(cacheKeyOf(plan)) !== undefined;
+    const cached = this.#deps.cache.get(cacheKeyOf(plan));
+    return cached !== undefined && (!plan.wordTimings || cached.words !== undefined);
+  }
+
+  /** The plan's audio bytes alone, chunk by chunk (no timings are asked for). */
+  async *audio(plan: SpeechPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    for await (const chunk of this.chunks({ ...plan, wordTimings: false }, signal)) {
+      if (chunk.audio.byteLength > 0) yield chunk.audio;
+    }
   }
 
   /**
-   * The plan's audio, chunk by chunk as the upstream sends it, parts stitched in order. A
-   * finished utterance is cached; a repeat is served from memory with no upstream call.
+   * The plan's audio, chunk by chunk as the upstream sends it, parts stitched in order; with
+   * `plan.wordTimings`, each chunk also carries the words completed with it (a last chunk may
+   * carry only words). A finished utterance is cached with its words; a repeat is served from
+   * memory with no upstream call.
    */
-  async *audio(plan: SpeechPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const { provider, cache, metrics } = this.#deps;
+  async *chunks(plan: SpeechPlan, signal?: AbortSignal): AsyncGenerator<SpeechChunk> {
+    const { cache, metrics } = this.#deps;
     const key = cacheKeyOf(plan);
     const cached = cache.get(key);
-    if (cached) {
+    // Audio cached without timings does not serve a request for them: it is made again, with them.
+    if (cached && (!plan.wordTimings || cached.words)) {
       metrics.count('CacheHits');
-      yield* cached;
+      for (const [index, audio] of cached.chunks.entries()) {
+        const words = plan.wordTimings ? (cached.words?.[index] ?? []) : [];
+        if (audio.byteLength > 0 || words.length > 0) yield { audio, words };
+      }
       return;
     }
     metrics.count('Utterances');
     metrics.count('Characters', plan.characters);
     const stitch = !NO_STITCHING.has(plan.modelId) && plan.parts.length > 1;
     const requestIds: string[] = [];
+    const clock = new WordClock();
     const collected = this.#collector();
     try {
       for (const [index, part] of plan.parts.entries()) {
         signal?.throwIfAborted();
         const previous = plan.parts[index - 1];
         const next = plan.parts[index + 1];
-        const upstream = await provider.stream(
-          {
-            text: part,
-            voiceId: plan.voiceId,
-            modelId: plan.modelId,
-            outputFormat: plan.outputFormat,
-            ...(plan.voiceSettings ? { voiceSettings: plan.voiceSettings } : {}),
-            ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
-            ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
-            ...(stitch && next ? { nextText: next } : {}),
-          },
-          signal,
-        );
-        if (upstream.requestId) requestIds.push(upstream.requestId);
-        for await (const chunk of upstream.chunks) {
-          collected.add(chunk);
-          yield chunk;
+        const request: SynthesisRequest = {
+          text: part,
+          voiceId: plan.voiceId,
+          modelId: plan.modelId,
+          outputFormat: plan.outputFormat,
+          ...(plan.voiceSettings ? { voiceSettings: plan.voiceSettings } : {}),
+          ...(stitch && requestIds.length > 0 ? { previousRequestIds: requestIds.slice(-3) } : {}),
+          ...(stitch && requestIds.length === 0 && previous ? { previousText: previous } : {}),
+          ...(stitch && next ? { nextText: next } : {}),
+        };
+        const pieces = plan.wordTimings ? this.#timed(request, clock, signal) : this.#plain(request, signal);
+        for await (const piece of pieces) {
+          if (piece.requestId !== undefined) requestIds.push(piece.requestId);
+          if (piece.chunk.audio.byteLength === 0 && piece.chunk.words.length === 0) continue;
+          collected.add(piece.chunk);
+          yield piece.chunk;
         }
       }
       const whole = collected.take();
-      if (whole) cache.set(key, whole);
+      if (whole) {
+        cache.set(key, {
+          chunks: whole.map((chunk) => chunk.audio),
+          ...(plan.wordTimings ? { words: whole.map((chunk) => chunk.words) } : {}),
+        });
+      }
     } finally {
       collected.drop();
     }
   }
 
+  /** One part without timings; the first piece carries the request id. */
+  async *#plain(request: SynthesisRequest, signal: AbortSignal | undefined): AsyncGenerator<Piece> {
+    const upstream = await this.#deps.provider.stream(request, signal);
+    yield { requestId: upstream.requestId ?? undefined, chunk: { audio: NO_AUDIO, words: [] } };
+    for await (const audio of upstream.chunks) yield { requestId: undefined, chunk: { audio, words: [] } };
+  }
+
+  /** One part with timings: each line's audio at once, with the words it completes; the part's last word after its audio. */
+  async *#timed(request: SynthesisRequest, clock: WordClock, signal: AbortSignal | undefined): AsyncGenerator<Piece> {
+    const upstream = await this.#deps.provider.streamWithTimestamps(request, signal);
+    yield { requestId: upstream.requestId ?? undefined, chunk: { audio: NO_AUDIO, words: [] } };
+    let bytes = 0;
+    for await (const line of upstream.chunks) {
+      const words: WordTiming[] = line.alignment ? clock.push(line.alignment, audioSeconds(request.outputFormat, bytes)) : [];
+      bytes += line.audio.byteLength;
+      yield { requestId: undefined, chunk: { audio: line.audio, words } };
+    }
+    yield { requestId: undefined, chunk: { audio: NO_AUDIO, words: clock.endPart(audioSeconds(request.outputFormat, bytes)) } };
+  }
+
   /** Collects one utterance, up to MAX_CACHED_BYTES, if it gets one of the MAX_COLLECTING places when its audio starts. */
   #collector(): Collector {
-    let chunks: Uint8Array[] | undefined = [];
+    let chunks: SpeechChunk[] | undefined = [];
     let bytes = 0;
     let placed = false;
     const release = () => {
@@ -183,7 +234,7 @@ export class SpeechService {
           this.#collecting += 1;
           this.#dropped.register(collector, 1, collector);
         }
-        bytes += chunk.byteLength;
+        bytes += chunk.audio.byteLength;
         if (bytes > MAX_CACHED_BYTES) release();
         else chunks.push(chunk);
       },
@@ -204,6 +255,11 @@ export class SpeechService {
    */
   async open(plan: SpeechPlan, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     return primed(this.audio(plan, signal));
+  }
+
+  /** `open` for audio with its words, whatever the principal's `word_timings` setting. */
+  async openTimed(plan: SpeechPlan, signal?: AbortSignal): Promise<AsyncIterable<SpeechChunk>> {
+    return primed(this.chunks({ ...plan, wordTimings: true }, signal));
   }
 
   /** The whole utterance in one buffer (REST `/tts`, MCP audio blocks). */

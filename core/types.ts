@@ -32,6 +32,8 @@ export interface Settings {
   /** Only the fields the user set; `null`: none, the voice's own stored settings apply. */
   voice_settings: Partial<VoiceSettings> | null;
   auto_play: boolean;
+  /** Live listeners get `audio.words` frames with the audio. */
+  word_timings: boolean;
 }
 
 export interface Usage {
@@ -83,6 +85,31 @@ export function mimeTypeFor(format: OutputFormat): string {
     default:
       return 'audio/x-alaw-basic';
   }
+}
+
+/** One spoken word and when it is heard, in milliseconds from the start of the utterance. */
+export interface WordTiming {
+  text: string;
+  start_ms: number;
+  end_ms: number;
+}
+
+/** A piece of an utterance: audio bytes (possibly none) and the words completed with them. */
+export interface SpeechChunk {
+  audio: Uint8Array;
+  words: readonly WordTiming[];
+}
+
+/**
+ * Seconds of audio in `bytes` for formats with a fixed byte rate (CBR MP3, PCM, G.711);
+ * undefined for Opus, whose rate is not fixed.
+ */
+export function audioSeconds(format: OutputFormat, bytes: number): number | undefined {
+  const [codec, rate, kbps] = format.split('_');
+  if (codec === 'mp3' && kbps) return (bytes * 8) / (Number(kbps) * 1000);
+  if (codec === 'pcm' && rate) return bytes / (2 * Number(rate));
+  if (codec === 'ulaw' || codec === 'alaw') return bytes / Number(rate);
+  return undefined;
 }
 
 /** What a caller may send to have text spoken (REST body, WebSocket frame, MCP arguments). */

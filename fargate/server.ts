@@ -81,7 +81,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.remoteSettingsStore ? { remoteSettingsStore: options.remoteSettingsStore } : {}),
     ...(shared ? { limiter: shared.limiter } : {}),
     live: (speech) => {
-      const hubOptions = { audio: (plan: SpeechPlan, signal: AbortSignal) => speech.audio(plan, signal), maxBufferedBytes: MAX_LISTENER_BUFFER, logger, metrics };
+      const hubOptions = { audio: (plan: SpeechPlan, signal: AbortSignal) => speech.chunks(plan, signal), maxBufferedBytes: MAX_LISTENER_BUFFER, logger, metrics };
       if (!shared) return (hub = new LiveHub(hubOptions));
       const wired = shared.live(hubOptions);
       hub = wired.hub;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AudioCache } from '../ports.js';
+import type { AudioCache, CachedAudio } from '../ports.js';
 
 /**
  * An LRU cache of finished utterances bounded by total bytes. Entries larger than an eighth of
@@ -7,7 +7,7 @@ import type { AudioCache } from '../ports.js';
  */
 export class LruAudioCache implements AudioCache {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, { chunks: readonly Uint8Array[]; bytes: number }>();
+  readonly #entries = new Map<string, { audio: CachedAudio; bytes: number }>();
   #bytes = 0;
 
   constructor(maxBytes: number) {
@@ -22,23 +22,23 @@ export class LruAudioCache implements AudioCache {
     return this.#entries.size;
   }
 
-  get(key: string): readonly Uint8Array[] | undefined {
+  get(key: string): CachedAudio | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
     this.#entries.set(key, entry);
-    return entry.chunks;
+    return entry.audio;
   }
 
-  set(key: string, chunks: readonly Uint8Array[]): void {
-    const bytes = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  set(key: string, audio: CachedAudio): void {
+    const bytes = audio.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     if (bytes === 0 || bytes > this.#maxBytes / 8) return;
     const existing = this.#entries.get(key);
     if (existing) {
       this.#entries.delete(key);
       this.#bytes -= existing.bytes;
     }
-    this.#entries.set(key, { chunks, bytes });
+    this.#entries.set(key, { audio, bytes });
     this.#bytes += bytes;
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;

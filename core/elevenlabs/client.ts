@@ -1,7 +1,8 @@
 import { isAbortError, linkedController, sleep } from '../abort.js';
 import { JessicaError, UpstreamError } from '../errors.js';
 import type { Semaphore } from '../limiter.js';
-import type { Logger, MetricsSink, TtsProvider, UpstreamAudio } from '../ports.js';
+import type { Logger, MetricsSink, TimedAudioChunk, TtsProvider, UpstreamAudio, UpstreamTimedAudio } from '../ports.js';
+import type { CharacterAlignment } from '../text/words.js';
 import type { Model, SynthesisRequest, Usage, Voice, VoiceSettings } from '../types.js';
 import { upstreamErrorFor } from './errors.js';
 import { toModel, toUsage, toVoice, toVoiceSettings } from './mappers.js';
@@ -58,11 +59,29 @@ export class ElevenLabsClient implements TtsProvider {
   }
 
   async stream(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamAudio> {
+    const { response, chunks } = await this.#streamed('stream', request, signal);
+    return {
+      requestId: response.headers.get('request-id') ?? undefined,
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      chunks,
+    };
+  }
+
+  async streamWithTimestamps(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamTimedAudio> {
+    const { response, chunks } = await this.#streamed('stream/with-timestamps', request, signal);
+    return { requestId: response.headers.get('request-id') ?? undefined, chunks: timedLines(chunks) };
+  }
+
+  async #streamed(
+    endpoint: 'stream' | 'stream/with-timestamps',
+    request: SynthesisRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response; chunks: AsyncGenerator<Uint8Array> }> {
     const release = await this.#options.limiter.acquire(signal);
     try {
       const query = new URLSearchParams({ output_format: request.outputFormat });
       const { response, controller } = await this.#fetchWithRetries(
-        `/v1/text-to-speech/${encodeURIComponent(request.voiceId)}/stream?${query}`,
+        `/v1/text-to-speech/${encodeURIComponent(request.voiceId)}/${endpoint}?${query}`,
         { method: 'POST', body: JSON.stringify(toWireBody(request)) },
         signal,
       );
@@ -73,11 +92,7 @@ export class ElevenLabsClient implements TtsProvider {
       }
       // Free the slot on abort even if the caller never starts reading the chunks.
       controller.signal.addEventListener('abort', release, { once: true });
-      return {
-        requestId: response.headers.get('request-id') ?? undefined,
-        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-        chunks: this.#readChunks(body, controller, release),
-      };
+      return { response, chunks: this.#readChunks(body, controller, release) };
     } catch (error) {
       release();
       throw error;
@@ -263,6 +278,59 @@ function parseRetryAfter(value: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/**
+ * The newline-delimited JSON of `/stream/with-timestamps`, one audio chunk per complete line,
+ * each handed on as soon as its newline arrives (network chunks split lines anywhere).
+ */
+export async function* timedLines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<TimedAudioChunk> {
+  // Streaming decode: a character split across network chunks must not turn into two bad ones.
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of bytes) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      const parsed = parseTimedLine(line);
+      if (parsed) yield parsed;
+      newline = buffered.indexOf('\n');
+    }
+  }
+  buffered += decoder.decode();
+  const last = parseTimedLine(buffered);
+  if (last) yield last;
+}
+
+function parseTimedLine(line: string): TimedAudioChunk | undefined {
+  if (line.trim() === '') return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch (error) {
+    throw new UpstreamError('upstream_error', 'ElevenLabs sent a timestamp line that is not JSON.', { upstreamStatus: 200, retryable: false, cause: error });
+  }
+  const fields = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const audio = fields['audio_base64'];
+  if (typeof audio !== 'string') {
+    throw new UpstreamError('upstream_error', 'ElevenLabs sent a timestamp line without audio.', { upstreamStatus: 200, retryable: false });
+  }
+  // `alignment` maps the text as sent; the normalized one (numbers spelled out…) is the fallback.
+  const alignment = toAlignment(fields['alignment']) ?? toAlignment(fields['normalized_alignment']);
+  return { audio: new Uint8Array(Buffer.from(audio, 'base64')), alignment };
+}
+
+/** Timings are an extra: a malformed alignment is ignored, never fatal to the audio. */
+function toAlignment(value: unknown): CharacterAlignment | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { characters, character_start_times_seconds: starts, character_end_times_seconds: ends } = value as Record<string, unknown>;
+  if (!Array.isArray(characters) || !Array.isArray(starts) || !Array.isArray(ends)) return undefined;
+  if (characters.length !== starts.length || characters.length !== ends.length) return undefined;
+  if (!characters.every((item) => typeof item === 'string')) return undefined;
+  if (![...starts, ...ends].every((item) => typeof item === 'number' && Number.isFinite(item))) return undefined;
+  return { characters, character_start_times_seconds: starts as number[], character_end_times_seconds: ends as number[] };
 }
 
 /**

@@ -10,6 +10,7 @@ import { corsHeaders, isOriginAllowed, SECURITY_HEADERS } from './headers.js';
 import { isHostAllowed } from './host.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
+import { ndjsonLines, NDJSON, wantsTimestamps } from './timed-stream.js';
 
 /** A runtime-neutral HTTP request, as each adapter sees it below ROOT_PATH. */
 export interface ApiRequest {
@@ -94,6 +95,10 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     },
     '/api/v1/tts/stream': {
       POST: async (request, principal) => {
+        if (wantsTimestamps(request.query, request.headers['accept'])) {
+          const { plan, chunks } = await jessica.openTimedStream(principal, bodyOf(request), request.signal);
+          return { status: 200, headers: { ...audioHeaders(plan), 'content-type': NDJSON }, body: { kind: 'stream', value: ndjsonLines(chunks) } };
+        }
         const { plan, chunks } = await jessica.openStream(principal, bodyOf(request), request.signal);
         return { status: 200, headers: audioHeaders(plan), body: { kind: 'stream', value: chunks } };
       },

@@ -131,8 +131,25 @@ export function openApiDocument(version: string, rootPath: string): Record<strin
           operationId: 'synthesizeStream',
           tags: ['speech'],
           summary: 'Synthesise speech, streamed as it is produced',
+          parameters: [
+            {
+              name: 'timestamps',
+              in: 'query',
+              schema: { type: 'boolean' },
+              description: 'true (or an Accept of application/x-ndjson): newline-delimited JSON lines {audio_base64, words} instead of raw audio.',
+            },
+          ],
           requestBody: synthesisBody,
-          responses: { '200': audioResponse('Chunked audio'), ...errorResponses(SYNTHESIS) },
+          responses: {
+            '200': {
+              ...audioResponse('Chunked audio'),
+              content: {
+                ...audioResponse('').content,
+                'application/x-ndjson': { schema: ref('TimedAudioLine'), description: 'One line per audio chunk, with the words completed with it.' },
+              },
+            },
+            ...errorResponses(SYNTHESIS),
+          },
         },
       },
       '/speak': {
@@ -246,6 +263,22 @@ export function openApiDocument(version: string, rootPath: string): Record<strin
               anyOf: [ref('VoiceSettings'), { type: 'null' }],
             },
             auto_play: { type: 'boolean' },
+            word_timings: { type: 'boolean', description: 'Live listeners get audio.words frames (default true).' },
+          },
+        },
+        TimedAudioLine: {
+          type: 'object',
+          required: ['audio_base64', 'words'],
+          properties: {
+            audio_base64: { type: 'string', format: 'byte' },
+            words: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['text', 'start_ms', 'end_ms'],
+                properties: { text: { type: 'string' }, start_ms: { type: 'integer' }, end_ms: { type: 'integer' } },
+              },
+            },
           },
         },
         SettingsPatch: {

@@ -2,7 +2,7 @@ import { sleep } from '../abort.js';
 import { errorToResponse, JessicaError } from '../errors.js';
 import type { Logger, MetricsSink } from '../ports.js';
 import type { SpeechPlan } from '../speech.js';
-import type { Settings } from '../types.js';
+import type { Settings, SpeechChunk } from '../types.js';
 import type { ServerMessage } from './messages.js';
 
 /** One connected page (a WebSocket in the live server). */
@@ -17,8 +17,11 @@ export interface ListenerConnection {
 
 export type UtteranceOutcome = 'ended' | 'stopped' | 'failed' | 'abandoned';
 
+/** What a hub forwards: audio bytes alone, or audio with the words completed with it. */
+export type LiveAudio = Uint8Array | SpeechChunk;
+
 /** The audio of one utterance, when it comes from somewhere other than the hub's own `audio` (another task). */
-export type AudioSource = (signal: AbortSignal) => AsyncIterable<Uint8Array>;
+export type AudioSource = (signal: AbortSignal) => AsyncIterable<LiveAudio>;
 
 export interface QueuedUtterance {
   utterance_id: string;
@@ -40,7 +43,7 @@ export interface LiveChannel {
 }
 
 export interface LiveHubOptions {
-  audio: (plan: SpeechPlan, signal: AbortSignal) => AsyncIterable<Uint8Array>;
+  audio: (plan: SpeechPlan, signal: AbortSignal) => AsyncIterable<LiveAudio>;
   /** A listener with more unsent bytes than this is dropped so it cannot stall the others. */
   maxBufferedBytes: number;
   /**
@@ -256,14 +259,21 @@ export class LiveHub implements LiveChannel {
     let bytes = 0;
     try {
       const audio = utterance.audio ? utterance.audio(controller.signal) : this.#options.audio(plan, controller.signal);
-      for await (const chunk of audio) {
-        if (bytes === 0) metrics.timing('TimeToFirstAudio', this.#now() - utterance.queuedAt);
+      for await (const item of audio) {
+        const chunk = item instanceof Uint8Array ? item : item.audio;
+        const words = item instanceof Uint8Array ? [] : item.words;
+        if (bytes === 0 && chunk.byteLength > 0) metrics.timing('TimeToFirstAudio', this.#now() - utterance.queuedAt);
         targets = await this.#writable(channel, targets, controller.signal);
         if (targets.length === 0) {
           controller.abort();
           return 'abandoned';
         }
-        for (const listener of targets) listener.sendAudio(chunk);
+        if (chunk.byteLength > 0) for (const listener of targets) listener.sendAudio(chunk);
+        // After the bytes: a words frame only ever covers audio the listener already has.
+        if (words.length > 0) {
+          const frame: ServerMessage = { type: 'audio.words', id: plan.utteranceId, words };
+          for (const listener of targets) listener.sendJson(frame);
+        }
         bytes += chunk.byteLength;
       }
       for (const listener of targets) listener.sendJson({ type: 'audio.end', id: plan.utteranceId, bytes });

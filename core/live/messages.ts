@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { JessicaError } from '../errors.js';
 import { speechInputSchema } from '../input.js';
-import type { Settings } from '../types.js';
+import type { Settings, WordTiming } from '../types.js';
 
 /** Frames the server sends to a listener (SPEC §5). Audio bytes travel as binary frames. */
 export type ServerMessage =
   | { type: 'hello'; version: string; target: string; settings: Settings; listener_id: string }
   | { type: 'audio.start'; id: string; text: string; voice_id: string; model_id: string; format: string; mime: string }
+  | { type: 'audio.words'; id: string; words: readonly WordTiming[] }
   | { type: 'audio.end'; id: string; bytes: number }
   | { type: 'audio.error'; id: string; code: string; message: string }
   | { type: 'stopped' }

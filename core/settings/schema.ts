@@ -15,6 +15,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   output_format: 'mp3_44100_128',
   voice_settings: null,
   auto_play: true,
+  word_timings: true,
 });
 
 /**
@@ -51,6 +52,7 @@ export const settingsSchema = z.strictObject({
   output_format: outputFormatSchema,
   voice_settings: partialVoiceSettingsSchema.nullable(),
   auto_play: z.boolean(),
+  word_timings: z.boolean(),
 });
 
 /** A PATCH: any subset of fields; voice settings merged field by field, `null` clears them all. */
@@ -60,6 +62,7 @@ export const settingsPatchSchema = z.strictObject({
   output_format: outputFormatSchema.optional(),
   voice_settings: partialVoiceSettingsSchema.nullable().optional(),
   auto_play: z.boolean().optional(),
+  word_timings: z.boolean().optional(),
 });
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
@@ -81,6 +84,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
         ? null
         : setVoiceSettings({ ...current.voice_settings, ...patch.voice_settings }),
     auto_play: patch.auto_play ?? current.auto_play,
+    word_timings: patch.word_timings ?? current.word_timings,
   };
 }
 

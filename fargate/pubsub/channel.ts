@@ -3,6 +3,7 @@ import {
   isErrorCode,
   JessicaError,
   sleep,
+  type LiveAudio,
   type LiveChannel,
   type LiveHub,
   type Logger,
@@ -34,7 +35,7 @@ export interface RedisLiveChannelOptions {
   /** This task's hub: its own sockets, fed from the shared channel. */
   hub: LiveHub;
   /** Synthesis of a plan (the speech service), run only by the task that received the call. */
-  audio: (plan: SpeechPlan, signal: AbortSignal) => AsyncIterable<Uint8Array>;
+  audio: (plan: SpeechPlan, signal: AbortSignal) => AsyncIterable<LiveAudio>;
   taskId: string;
   /** Presence, utterance registrations and the speaker lease of a crashed task vanish after this long. */
   ttlMs: number;
@@ -317,9 +318,11 @@ export class RedisLiveChannel implements LiveChannel {
       }, Math.max(50, Math.floor(ttlMs / 3)));
       let seq = 0;
       let bytes = 0;
-      for await (const chunk of this.#options.audio(plan, signal)) {
+      for await (const item of this.#options.audio(plan, signal)) {
+        const chunk = item instanceof Uint8Array ? item : item.audio;
+        const words = item instanceof Uint8Array ? undefined : item.words;
         await this.#paced(flow, bytes, signal);
-        const sent = await publishChunk.run(redis, [utterances], [id, channel, frameToBuffer({ type: 'chunk', id, seq, bytes: chunk })]);
+        const sent = await publishChunk.run(redis, [utterances], [id, channel, frameToBuffer({ type: 'chunk', id, seq, bytes: chunk, ...(words ? { words } : {}) })]);
         if (sent !== 1) {
           controller.abort(STOPPED);
           return 'stopped';
@@ -515,7 +518,7 @@ export class RedisLiveChannel implements LiveChannel {
         this.#onStart(principal, frame.origin, frame.plan);
         return;
       case 'chunk':
-        this.#feeds.get(frame.id)?.feed.push(frame.seq, frame.bytes);
+        this.#feeds.get(frame.id)?.feed.push(frame.seq, frame.bytes, frame.words);
         return;
       case 'end':
         this.#feeds.get(frame.id)?.feed.end(frame.chunks, frame.bytes);

@@ -1,4 +1,4 @@
-import { JessicaError } from '../../core/index.js';
+import { JessicaError, type SpeechChunk, type WordTiming } from '../../core/index.js';
 
 export interface RemoteFeedOptions {
   /** Audio received and not yet taken by the hub; past this the utterance is cut here. */
@@ -18,7 +18,7 @@ export interface RemoteFeedOptions {
  */
 export class RemoteFeed {
   readonly #options: RemoteFeedOptions;
-  readonly #chunks: Uint8Array[] = [];
+  readonly #chunks: SpeechChunk[] = [];
   #buffered = 0;
   #nextSeq = 0;
   #received = 0;
@@ -42,7 +42,7 @@ export class RemoteFeed {
     return this.#buffered;
   }
 
-  push(seq: number, bytes: Uint8Array): void {
+  push(seq: number, bytes: Uint8Array, words: readonly WordTiming[] = []): void {
     if (this.settled) return;
     if (seq !== this.#nextSeq) {
       this.fail(new JessicaError('live_channel_unavailable', 'Part of the audio was lost between servers.'));
@@ -55,7 +55,7 @@ export class RemoteFeed {
       this.fail(new JessicaError('live_channel_unavailable', 'This server fell too far behind the audio; the utterance was cut.'));
       return;
     }
-    this.#chunks.push(bytes);
+    this.#chunks.push({ audio: bytes, words });
     this.#armIdle();
     this.#signal();
   }
@@ -90,7 +90,7 @@ export class RemoteFeed {
   }
 
   /** The hub's audio source: chunks in order, then done, or the failure. Abort ends it at once. */
-  async *read(signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  async *read(signal: AbortSignal): AsyncGenerator<SpeechChunk> {
     const onAbort = () => this.#signal();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -98,8 +98,8 @@ export class RemoteFeed {
         signal.throwIfAborted();
         const chunk = this.#chunks.shift();
         if (chunk) {
-          this.#buffered -= chunk.byteLength;
-          this.#taken += chunk.byteLength;
+          this.#buffered -= chunk.audio.byteLength;
+          this.#taken += chunk.audio.byteLength;
           if (this.#options.onConsumed && this.#taken - this.#reported >= (this.#options.reportEveryBytes ?? 64 * 1024)) {
             this.#reported = this.#taken;
             this.#options.onConsumed(this.#taken);

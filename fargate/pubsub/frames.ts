@@ -1,9 +1,9 @@
-import type { Settings, SpeechPlan } from '../../core/index.js';
+import type { Settings, SpeechPlan, WordTiming } from '../../core/index.js';
 
 /**
  * The messages tasks exchange over Redis pub/sub, one binary-safe frame each:
  * `[1 byte type][4 bytes header length, big-endian][header JSON, UTF-8][payload bytes]`.
- * Only `chunk` has a payload (raw audio); every other type is all header.
+ * Only `chunk` has a payload (raw audio, its words in the header); every other type is all header.
  */
 
 /** Plan fields a listening task needs to announce and play an utterance it did not synthesise (the text parts stay with the synthesising task). */
@@ -13,7 +13,7 @@ export type Frame =
   /** An utterance begins; `origin` is the task that synthesises it (where `played` acks go). */
   | { type: 'start'; origin: string; plan: WirePlan }
   /** `seq` counts chunks from 0, so a receiver notices a gap (lost messages) instead of playing around it. */
-  | { type: 'chunk'; id: string; seq: number; bytes: Uint8Array }
+  | { type: 'chunk'; id: string; seq: number; bytes: Uint8Array; words?: readonly WordTiming[] }
   | { type: 'end'; id: string; chunks: number; bytes: number }
   | { type: 'error'; id: string; code: string; message: string }
   /** Stops the principal's listeners everywhere; `ids` are the utterances it cancelled. */
@@ -47,7 +47,7 @@ export function frameToBuffer(frame: Frame): Buffer {
   let header: object = fields;
   if (frame.type === 'chunk') {
     payload = frame.bytes;
-    header = { id: frame.id, seq: frame.seq };
+    header = { id: frame.id, seq: frame.seq, ...(frame.words?.length ? { words: frame.words } : {}) };
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const out = Buffer.allocUnsafe(PREFIX + json.length + (payload?.byteLength ?? 0));
@@ -73,12 +73,25 @@ export function bufferToFrame(buffer: Buffer): Frame {
   if (typeof header !== 'object' || header === null) throw new FrameError('header is not an object');
   if (type === 'chunk') {
     if (typeof header['id'] !== 'string' || typeof header['seq'] !== 'number') throw new FrameError('chunk without id or seq');
+    const words = header['words'];
+    if (words !== undefined && !isWordList(words)) throw new FrameError('chunk with malformed words');
     // A copy: the subscriber's buffer is reused by nothing, but a view would pin the whole message.
-    return { type, id: header['id'], seq: header['seq'], bytes: Uint8Array.prototype.slice.call(buffer, PREFIX + headerLength) };
+    const bytes = Uint8Array.prototype.slice.call(buffer, PREFIX + headerLength);
+    return { type, id: header['id'], seq: header['seq'], bytes, ...(words ? { words } : {}) };
   }
   const frame = { ...header, type } as Frame;
   if (!isWellFormed(frame)) throw new FrameError(`malformed ${type} frame`);
   return frame;
+}
+
+function isWordList(value: unknown): value is WordTiming[] {
+  return (
+    Array.isArray(value) &&
+    value.every((word: unknown) => {
+      const { text, start_ms: start, end_ms: end } = (typeof word === 'object' && word !== null ? word : {}) as Record<string, unknown>;
+      return typeof text === 'string' && typeof start === 'number' && typeof end === 'number';
+    })
+  );
 }
 
 function isWellFormed(frame: Frame): boolean {

@@ -151,6 +151,7 @@ export function restContract(name: string, start: () => Promise<ContractServer>)
           // None set: the voice's own stored settings apply.
           voice_settings: null,
           auto_play: expect.any(Boolean),
+          word_timings: true,
         });
       });
 

@@ -103,6 +103,7 @@ describe('Catalog', () => {
 function listingOnly(voices: Voice[], models: Model[]): TtsProvider {
   return {
     stream: (): Promise<UpstreamAudio> => Promise.reject(new Error('not used')),
+    streamWithTimestamps: () => Promise.reject(new Error('not used')),
     listVoices: async () => voices,
     getVoice: async () => undefined,
     getVoiceSettings: () => Promise.reject(new Error('not used')),

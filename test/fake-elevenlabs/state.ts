@@ -8,7 +8,7 @@ import type { FakeElevenLabsOptions, RecordedRequest, SentAudio } from './types.
 /** Everything one fake server remembers and can be told to change. */
 
 export type Tunables = Required<Pick<FakeElevenLabsOptions, 'ttfbMs' | 'chunkDelayMs' | 'chunkSize'>> &
-  Pick<FakeElevenLabsOptions, 'audio'>;
+  Pick<FakeElevenLabsOptions, 'audio'> & { timestampClock: 'absolute' | 'per-line' };
 
 function checkTunables(options: Partial<Tunables>): void {
   for (const key of ['ttfbMs', 'chunkDelayMs'] as const) {
@@ -40,6 +40,7 @@ export class FakeState {
       chunkDelayMs: options.chunkDelayMs ?? 0,
       chunkSize: options.chunkSize ?? 4096,
       audio: options.audio,
+      timestampClock: options.timestampClock ?? 'absolute',
     };
     checkTunables(this.initial);
     this.tunables = { ...this.initial };

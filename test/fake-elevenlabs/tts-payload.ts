@@ -1,5 +1,5 @@
 import type { Piece } from './body-writer.js';
-import { evenTimings, toAlignment } from './alignment.js';
+import { evenTimings, toAlignment, type TimedCharacter } from './alignment.js';
 import { mp3DurationSeconds } from './mp3.js';
 
 /** Turns the audio for one TTS request into the body pieces of each endpoint variant. */
@@ -26,28 +26,53 @@ function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
+export type TimestampClock = 'absolute' | 'per-line';
+
 /**
- * One JSON line per audio chunk. Times stay absolute from the start of the utterance; each
- * character goes to the chunk during which it starts.
+ * Times of one line: absolute from the start of the request, or restarted at the line's start.
+ * Each character goes to the line during which it starts, so words straddle lines.
  */
-function timestampLines(text: string, audio: Buffer, chunkSize: number): Piece[] {
+function clocked(timings: readonly TimedCharacter[], from: number, clock: TimestampClock): TimedCharacter[] {
+  if (clock === 'absolute') return [...timings];
+  const shift = (seconds: number): number => Math.round((seconds - from) * 1000) / 1000;
+  return timings.map((timing) => ({ character: timing.character, start: shift(timing.start), end: shift(timing.end) }));
+}
+
+/**
+ * Re-cuts the body so every write ends inside a JSON line, as a network may split it: write i
+ * is the rest of line i and the first half of line i+1. Line i still completes with write i, as
+ * raw chunk i would on /stream, so timings cost the client no extra wait here.
+ */
+function cutInsideLines(lines: readonly Piece[]): Piece[] {
+  const half = (line: Piece | undefined): number => Math.floor((line?.data.length ?? 0) / 2);
+  return lines.map((line, index) => {
+    const next = lines[index + 1];
+    const rest = line.data.subarray(index === 0 ? 0 : half(line));
+    const head = next ? next.data.subarray(0, half(next)) : Buffer.alloc(0);
+    return { data: Buffer.concat([rest, head]), audio: line.audio, raw: false };
+  });
+}
+
+/** One JSON line per audio chunk of `chunkSize` bytes, written in pieces that split the lines. */
+function timestampLines(text: string, audio: Buffer, chunkSize: number, clock: TimestampClock): Piece[] {
   const chunks = split(audio, chunkSize);
   const duration = durationOf(audio);
   const timings = evenTimings(text, duration);
   const secondsPerByte = duration / Math.max(audio.length, 1);
   let offset = 0;
-  return chunks.map((chunk, index) => {
+  const lines = chunks.map((chunk, index) => {
     const from = offset * secondsPerByte;
     offset += chunk.length;
     const to = index === chunks.length - 1 ? Infinity : offset * secondsPerByte;
-    const alignment = toAlignment(timings.filter((timing) => timing.start >= from && timing.start < to));
+    const alignment = toAlignment(clocked(timings.filter((timing) => timing.start >= from && timing.start < to), from, clock));
     const line = { audio_base64: chunk.toString('base64'), alignment, normalized_alignment: alignment };
     return { data: Buffer.concat([json(line), Buffer.from('\n')]), audio: chunk, raw: false };
   });
+  return cutInsideLines(lines);
 }
 
-export function ttsPieces(variant: TtsVariant, text: string, audio: Buffer, chunkSize: number): Piece[] {
-  if (variant.stream && variant.timestamps) return timestampLines(text, audio, chunkSize);
+export function ttsPieces(variant: TtsVariant, text: string, audio: Buffer, chunkSize: number, clock: TimestampClock = 'absolute'): Piece[] {
+  if (variant.stream && variant.timestamps) return timestampLines(text, audio, chunkSize, clock);
   if (variant.stream) return split(audio, chunkSize).map((chunk) => ({ data: chunk, audio: chunk, raw: true }));
   if (variant.timestamps) {
     const alignment = toAlignment(evenTimings(text, durationOf(audio)));

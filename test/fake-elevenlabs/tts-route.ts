@@ -140,7 +140,7 @@ export function ttsRoute(variant: TtsVariant): (exchange: Exchange) => Promise<v
 
     const { state, signal } = exchange;
     const audio = state.audioFor(params.text, exchange.recorded);
-    const pieces = ttsPieces(variant, params.text, audio, state.tunables.chunkSize);
+    const pieces = ttsPieces(variant, params.text, audio, state.tunables.chunkSize, state.tunables.timestampClock);
     if (!(await sleep(state.tunables.ttfbMs, signal))) return;
     await respond(exchange, variant, params, pieces, admission.cut);
   };

@@ -11,6 +11,12 @@ export interface FakeElevenLabsOptions {
   chunkSize?: number;
   /** Default: hello.mp3 for every text, short.mp3 when text.length <= 8. */
   audio?: Uint8Array | ((text: string, request: RecordedRequest) => Uint8Array);
+  /**
+   * Character times on /stream/with-timestamps: from the start of the request (`absolute`, the
+   * default) or restarting with every line (`per-line`). The API leaves this open; clients must
+   * read both.
+   */
+  timestampClock?: 'absolute' | 'per-line';
 }
 
 export interface RecordedRequest {
@@ -74,7 +80,7 @@ export interface FakeElevenLabs {
   /** Faults are consumed in injection order, each `times` times. */
   inject(fault: Fault, scope?: FaultScope): void;
   clearFaults(): void;
-  configure(options: Partial<Pick<FakeElevenLabsOptions, 'ttfbMs' | 'chunkDelayMs' | 'chunkSize' | 'audio'>>): void;
+  configure(options: Partial<Pick<FakeElevenLabsOptions, 'ttfbMs' | 'chunkDelayMs' | 'chunkSize' | 'audio' | 'timestampClock'>>): void;
   /** While held, every /stream response pauses before sending its last chunk until release(). */
   hold(): { release(): void };
   /** Highest number of TTS requests in flight at once. */

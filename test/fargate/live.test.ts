@@ -80,12 +80,18 @@ describe('live WebSocket path', () => {
     const second = (await (await stack.request('/api/v1/speak', { token: ALICE, body: { text: 'Second sentence.' } })).json()) as { utterance_id: string };
     await listener.next('audio.end', (frame) => frame['id'] === second.utterance_id);
     const sequence = listener.json().filter((frame) => String(frame['type']).startsWith('audio.')).map((frame) => `${frame['type']}:${frame['id']}`);
-    expect(sequence).toEqual([
+    // Each utterance's words frames sit between its start and its end.
+    const collapsed = sequence.filter((item, index) => !item.startsWith('audio.words:') || sequence[index - 1] !== item);
+    expect(collapsed).toEqual([
       `audio.start:${first.utterance_id}`,
+      `audio.words:${first.utterance_id}`,
       `audio.end:${first.utterance_id}`,
       `audio.start:${second.utterance_id}`,
+      `audio.words:${second.utterance_id}`,
       `audio.end:${second.utterance_id}`,
     ]);
+    const words = listener.json('audio.words').filter((frame) => frame['id'] === second.utterance_id).flatMap((frame) => frame['words'] as Array<{ text: string }>);
+    expect(words.map((word) => word.text)).toEqual(['Second', 'sentence.']);
   });
 
   it('answers 409 no_listeners when the principal has no page open', async () => {

@@ -28,6 +28,34 @@ describe('REST through Express', () => {
     expect(Buffer.concat(chunks).equals(stack.fake.sentAudio.at(-1)!.bytes)).toBe(true);
   });
 
+  it.each([
+    ['?timestamps=true', {}],
+    ['', { accept: 'application/x-ndjson' }],
+  ] as const)('answers /tts/stream%s with NDJSON lines of audio and words, the first before the upstream is done', async (query, headers) => {
+    stack.fake.configure({ chunkSize: 1024 });
+    const gate = stack.fake.hold();
+    const text = `Streaming words to a REST client, asked by ${query ? 'query' : 'header'}.`;
+    const response = await stack.request(`/api/v1/tts/stream${query}`, { body: { text }, headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/x-ndjson');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let body = decoder.decode((await reader.read()).value, { stream: true });
+    expect(stack.fake.sentAudio.at(-1)?.completed).toBe(false);
+    gate.release();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) body += decoder.decode(next.value, { stream: true });
+    const lines = body.trimEnd().split('\n').map((line) => JSON.parse(line) as { audio_base64: string; words: Array<{ text: string; start_ms: number; end_ms: number }> });
+    expect(Buffer.concat(lines.map((line) => Buffer.from(line.audio_base64, 'base64'))).equals(stack.fake.sentAudio.at(-1)!.bytes)).toBe(true);
+    expect(lines.flatMap((line) => line.words.map((word) => word.text)).join(' ')).toBe(text);
+  });
+
+  it('refuses a timestamps value that is neither true nor false', async () => {
+    const response = await stack.request('/api/v1/tts/stream?timestamps=maybe', { body: { text: 'Hello.' } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(stack.fake.ttsRequests()).toHaveLength(0);
+  });
+
   it('aborts the REST stream when the upstream resets mid-stream, never passing it off as complete', async () => {
     stack.fake.inject({ kind: 'reset_mid_stream', afterBytes: 4096 }, { times: 1 });
     const response = await stack.request('/api/v1/tts/stream', { body: { text: 'This will break.' } });

@@ -13,11 +13,11 @@ const TTL_MS = 2_000;
 
 type Spoken = { utterance_id: string; listeners: number };
 
-/** The audio.* frames a listener saw, as `type:id`, in order. */
+/** The audio.* frames a listener saw but the words, as `type:id`, in order. */
 function audioSequence(listener: TestListener): string[] {
   return listener
     .json()
-    .filter((frame) => String(frame['type']).startsWith('audio.'))
+    .filter((frame) => String(frame['type']).startsWith('audio.') && frame['type'] !== 'audio.words')
     .map((frame) => `${String(frame['type'])}:${String(frame['id'])}`);
 }
 
@@ -80,6 +80,21 @@ describe('two live tasks sharing Redis', () => {
     expect(end).toEqual({ type: 'audio.end', id: utterance_id, bytes: sent.length });
     expect(listener.audioOf(utterance_id).equals(sent)).toBe(true);
     expect(fake.ttsRequests()).toHaveLength(1);
+  });
+
+  it('carries the audio.words frames across tasks, in order with the audio', async () => {
+    const listener = await listen(second, ALICE);
+    await untilPresent('alice', 1);
+    const text = 'Every word crosses from one task to the other, timed.';
+    const { utterance_id } = await speak(first, ALICE, text);
+    await listener.next('audio.end');
+    const own = listener.frames.filter((frame) => frame.kind === 'binary' || frame.value['id'] === utterance_id);
+    const words = own.flatMap((frame) => (frame.kind === 'json' && frame.value.type === 'audio.words' ? (frame.value['words'] as Array<{ text: string }>) : []));
+    expect(words.map((word) => word.text).join(' ')).toBe(text);
+    // The first words frame comes after some of the audio, and the audio is the upstream's.
+    const firstWords = own.findIndex((frame) => frame.kind === 'json' && frame.value.type === 'audio.words');
+    expect(own.slice(0, firstWords).some((frame) => frame.kind === 'binary')).toBe(true);
+    expect(listener.audioOf(utterance_id).equals(fake.sentAudio.at(-1)!.bytes)).toBe(true);
   });
 
   it('plays utterances from both tasks one at a time, in the same order for listeners on either task', async () => {

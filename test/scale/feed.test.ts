@@ -38,6 +38,7 @@ const plan: SpeechPlan = {
   mime: 'audio/mpeg',
   voiceSettings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
   characters: 18,
+  wordTimings: false,
 };
 
 function hubWithPage(): { hub: LiveHub; page: Page } {
@@ -178,10 +179,12 @@ describe('frames between tasks', () => {
     output_format: 'mp3_44100_128',
     voice_settings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 },
     auto_play: true,
+    word_timings: true,
   } as const;
   const frames: Frame[] = [
     { type: 'start', origin: 'task_1', plan: { ...plan } },
     { type: 'chunk', id: 'utt_1', seq: 4, bytes: new Uint8Array([0, 255, 10, 13, 0]) },
+    { type: 'chunk', id: 'utt_1', seq: 5, bytes: new Uint8Array([7]), words: [{ text: 'Hello,', start_ms: 0, end_ms: 310 }] },
     { type: 'end', id: 'utt_1', chunks: 5, bytes: 1234 },
     { type: 'error', id: 'utt_1', code: 'upstream_error', message: 'broke' },
     { type: 'stop', ids: ['utt_1', 'utt_2'] },
@@ -196,6 +199,7 @@ describe('frames between tasks', () => {
       if (frame.type === 'chunk' && decoded.type === 'chunk') {
         expect([...decoded.bytes]).toEqual([...frame.bytes]);
         expect(decoded).toMatchObject({ id: frame.id, seq: frame.seq });
+        expect(decoded.words).toEqual(frame.words);
       } else {
         expect(decoded).toEqual(frame);
       }
@@ -208,5 +212,7 @@ describe('frames between tasks', () => {
     expect(() => bufferToFrame(Buffer.from([1, 0, 0, 0, 9, 123, 125]))).toThrow(FrameError);
     expect(() => bufferToFrame(Buffer.from([3, 0, 0, 0, 2, 123, 125]))).toThrow(FrameError);
     expect(() => bufferToFrame(Buffer.concat([Buffer.from([4, 0, 0, 0, 3]), Buffer.from('{x}')]))).toThrow(FrameError);
+    const badWords = Buffer.from(JSON.stringify({ id: 'utt_1', seq: 0, words: [{ text: 1 }] }));
+    expect(() => bufferToFrame(Buffer.concat([Buffer.from([2, 0, 0, 0, badWords.length]), badWords]))).toThrow(FrameError);
   });
 });

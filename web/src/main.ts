@@ -121,6 +121,7 @@ async function main(): Promise<void> {
           if (!voiceNames.size || !modelNames.size) void loadData();
           return;
         case 'audio.start':
+        case 'audio.words':
         case 'audio.end':
         case 'audio.error':
           receiver.handle(message);

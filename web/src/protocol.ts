@@ -8,7 +8,7 @@ export type ClientMessage =
   | { type: 'played'; id: string }
   | { type: 'ping' };
 
-const KNOWN_TYPES = new Set(['hello', 'audio.start', 'audio.end', 'audio.error', 'stopped', 'settings', 'error', 'pong']);
+const KNOWN_TYPES = new Set(['hello', 'audio.start', 'audio.words', 'audio.end', 'audio.error', 'stopped', 'settings', 'error', 'pong']);
 
 /**
  * Parses one text frame. Returns undefined for anything the page does not understand, so a

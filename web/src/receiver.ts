@@ -8,7 +8,7 @@ export interface ReceiverEvents {
   failed(utterance: Utterance): void;
 }
 
-type AudioMessage = Extract<ServerMessage, { type: 'audio.start' | 'audio.end' | 'audio.error' }>;
+type AudioMessage = Extract<ServerMessage, { type: 'audio.start' | 'audio.words' | 'audio.end' | 'audio.error' }>;
 
 /**
  * Turns the live channel's frames into utterances. The server sends one utterance at a time,
@@ -41,6 +41,9 @@ export class LiveReceiver {
         this.#events.started(utterance);
         return;
       }
+      case 'audio.words':
+        this.#recent.get(message.id)?.addWords(message.words);
+        return;
       case 'audio.end':
         this.#settle(message.id)?.end();
         return;

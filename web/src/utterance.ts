@@ -1,3 +1,10 @@
+/** One word and when it is heard, in milliseconds from the start of the utterance (an `audio.words` entry). */
+export interface TimedWord {
+  text: string;
+  start_ms: number;
+  end_ms: number;
+}
+
 export type UtteranceSource = 'live' | 'rest' | 'replay';
 
 export type ReceiveState = 'receiving' | 'complete' | 'failed' | 'stopped';
@@ -22,6 +29,8 @@ export class Utterance {
   readonly createdAt = new Date();
   readonly chunks: Uint8Array[] = [];
   bytes = 0;
+  /** Word timings as they arrive; empty when the server sends none (the `word_timings` setting is off). */
+  readonly words: TimedWord[] = [];
   state: ReceiveState = 'receiving';
   error: { code: string; message: string } | undefined;
   readonly #waiters = new Set<() => void>();
@@ -42,6 +51,7 @@ export class Utterance {
   static replayOf(original: Utterance, id: string): Utterance {
     const replay = new Utterance({ ...original.info, id, source: 'replay' });
     for (const chunk of original.chunks) replay.push(chunk);
+    replay.addWords(original.words);
     replay.end();
     return replay;
   }
@@ -55,6 +65,12 @@ export class Utterance {
     this.chunks.push(chunk);
     this.bytes += chunk.byteLength;
     this.#notify();
+  }
+
+  /** Ignored once the utterance failed or was stopped: its words would light text that is not heard. */
+  addWords(words: readonly TimedWord[]): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.words.push(...words);
   }
 
   end(): void {

@@ -7,8 +7,8 @@ describe('LruAudioCache', () => {
   it('returns what was stored, chunk for chunk', () => {
     const cache = new LruAudioCache(800);
     const chunks = [bytes(10, 1), bytes(20, 2)];
-    cache.set('a', chunks);
-    expect(cache.get('a')).toEqual(chunks);
+    cache.set('a', { chunks });
+    expect(cache.get('a')).toEqual({ chunks });
     expect(cache.get('missing')).toBeUndefined();
     expect(cache.bytes).toBe(30);
     expect(cache.size).toBe(1);
@@ -16,20 +16,20 @@ describe('LruAudioCache', () => {
 
   it('evicts the least recently used entries once the byte cap is passed', () => {
     const cache = new LruAudioCache(800);
-    for (const key of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) cache.set(key, [bytes(100)]);
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) cache.set(key, { chunks: [bytes(100)] });
     expect(cache.bytes).toBe(800);
     cache.get('a'); // a is now the most recent; b is the oldest
-    cache.set('i', [bytes(100)]);
+    cache.set('i', { chunks: [bytes(100)] });
     expect(cache.bytes).toBe(800);
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBeDefined();
-    cache.set('j', [bytes(60), bytes(40)]); // c is now the oldest
+    cache.set('j', { chunks: [bytes(60), bytes(40)] }); // c is now the oldest
     expect(cache.bytes).toBe(800);
     const kept = ['a', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].filter((key) => cache.get(key) !== undefined);
     expect(kept).toEqual(['a', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
-    cache.set('k', [bytes(50)]); // pushes a out
-    cache.set('l', [bytes(50)]); // fits in what a left
-    cache.set('m', [bytes(100)]); // pushes d out
+    cache.set('k', { chunks: [bytes(50)] }); // pushes a out
+    cache.set('l', { chunks: [bytes(50)] }); // fits in what a left
+    cache.set('m', { chunks: [bytes(100)] }); // pushes d out
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('d')).toBeUndefined();
     expect(cache.get('e')).toBeDefined();
@@ -38,27 +38,27 @@ describe('LruAudioCache', () => {
 
   it('never keeps an entry larger than an eighth of the cap, nor an empty one', () => {
     const cache = new LruAudioCache(800);
-    cache.set('big', [bytes(60), bytes(41)]);
-    cache.set('empty', []);
+    cache.set('big', { chunks: [bytes(60), bytes(41)] });
+    cache.set('empty', { chunks: [] });
     expect(cache.get('big')).toBeUndefined();
     expect(cache.get('empty')).toBeUndefined();
     expect(cache.bytes).toBe(0);
-    cache.set('fits', [bytes(100)]);
+    cache.set('fits', { chunks: [bytes(100)] });
     expect(cache.get('fits')).toBeDefined();
   });
 
   it('replaces an entry under the same key without counting it twice', () => {
     const cache = new LruAudioCache(800);
-    cache.set('a', [bytes(50)]);
-    cache.set('a', [bytes(70)]);
+    cache.set('a', { chunks: [bytes(50)] });
+    cache.set('a', { chunks: [bytes(70)] });
     expect(cache.bytes).toBe(70);
     expect(cache.size).toBe(1);
-    expect(cache.get('a')?.[0]?.byteLength).toBe(70);
+    expect(cache.get('a')?.chunks[0]?.byteLength).toBe(70);
   });
 
   it('keeps nothing with a cap of zero', () => {
     const cache = new LruAudioCache(0);
-    cache.set('a', [bytes(1)]);
+    cache.set('a', { chunks: [bytes(1)] });
     expect(cache.size).toBe(0);
   });
 });

@@ -438,7 +438,7 @@ describe('LiveHub', () => {
     const { hub } = hubWith();
     const page = new FakeListener('a');
     hub.attach('alice', page);
-    const settings = { default_voice_id: 'v', default_model_id: 'm', output_format: 'mp3_44100_128' as const, voice_settings: { stability: 1, similarity_boost: 1, style: 0, use_speaker_boost: true, speed: 1 }, auto_play: true };
+    const settings = { default_voice_id: 'v', default_model_id: 'm', output_format: 'mp3_44100_128' as const, voice_settings: { stability: 1, similarity_boost: 1, style: 0, use_speaker_boost: true, speed: 1 }, auto_play: true, word_timings: true };
     hub.publishSettings('alice', settings);
     hub.publishSettings('bob', settings);
     expect(page.messages()).toEqual([{ type: 'settings', settings }]);

@@ -129,6 +129,7 @@ export function planFor(text: string, overrides: Partial<SpeechPlan> = {}): Spee
     mime: mimeTypeFor(outputFormat),
     voiceSettings: undefined,
     characters: text.length,
+    wordTimings: false,
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import type { LevelMeter } from '../level.js';
 import type { Player } from '../player.js';
-import type { Utterance } from '../utterance.js';
+import type { TimedWord, Utterance } from '../utterance.js';
 import { byId } from './dom.js';
 import { bytesPerSecond, formatSeconds } from './format.js';
 
@@ -37,6 +37,12 @@ export class NowSpeaking {
   #shown: Utterance | undefined;
   #split = -1;
   #frame = 0;
+  /** The shown utterance's timed words as elements, once its first `audio.words` arrived. */
+  #words: HTMLElement[] = [];
+  /** How far into the text the word elements (in `#spoken`) reach; the rest is plain text in `#tail` (in `#rest`). */
+  #cursor = 0;
+  #tail: Text | undefined;
+  #lit = -1;
 
   constructor(player: Player, level: LevelMeter, names: Names, onStop: () => void, onUnlock: () => void) {
     this.#player = player;
@@ -68,6 +74,10 @@ export class NowSpeaking {
     if (current !== this.#shown) {
       this.#shown = current;
       this.#split = -1;
+      this.#words = [];
+      this.#cursor = 0;
+      this.#tail = undefined;
+      this.#lit = -1;
       if (current) {
         const { voiceId, modelId, source } = current.info;
         const parts = [this.#names.voice(voiceId), this.#names.model(modelId)];
@@ -98,7 +108,8 @@ export class NowSpeaking {
     this.#root.style.setProperty('--progress', fraction.toFixed(4));
     this.#progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
     this.#time.textContent = current.settled ? `${formatSeconds(position)} / ${formatSeconds(total, 'up')}` : formatSeconds(position);
-    this.#shade(current.info.text, fraction);
+    if (current.words.length > 0) this.#follow(current, position);
+    else this.#shade(current.info.text, fraction);
     const level = audio.paused ? 0 : this.#level.level();
     const now = performance.now() / 1000;
     this.#bars.forEach((bar, index) => {
@@ -107,6 +118,49 @@ export class NowSpeaking {
       bar.style.setProperty('--h', (level * (BAR_WEIGHTS[index] ?? 1) * wobble).toFixed(3));
     });
     this.#frame = requestAnimationFrame(() => this.#tick());
+  }
+
+  /**
+   * Lights the word being heard, by the audio element's own clock: it stops when playback
+   * pauses and jumps when playback jumps. Words heard before it are darkened.
+   */
+  #follow(utterance: Utterance, seconds: number): void {
+    if (this.#words.length < utterance.words.length) this.#addWords(utterance.info.text, utterance.words.slice(this.#words.length));
+    const now = seconds * 1000;
+    let lit = -1;
+    for (const [index, word] of utterance.words.entries()) {
+      if (word.start_ms > now) break;
+      lit = index;
+    }
+    if (lit === this.#lit) return;
+    this.#lit = lit;
+    for (const [index, element] of this.#words.entries()) {
+      element.classList.toggle('heard', index < lit);
+      element.classList.toggle('current', index === lit);
+      if (index === lit) element.setAttribute('aria-current', 'true');
+      else element.removeAttribute('aria-current');
+    }
+  }
+
+  /** Turns the next stretch of the text into word elements, keeping the text's own spacing and punctuation. */
+  #addWords(text: string, words: readonly TimedWord[]): void {
+    if (!this.#tail) {
+      this.#spoken.textContent = '';
+      this.#tail = document.createTextNode(text);
+      this.#rest.replaceChildren(this.#tail);
+    }
+    for (const word of words) {
+      const at = text.indexOf(word.text, this.#cursor);
+      const element = document.createElement('span');
+      element.className = 'word';
+      element.textContent = word.text;
+      // A word that is not in the text as written (a normalised number, say) goes after what is shown.
+      const before = at === -1 ? ' ' : text.slice(this.#cursor, at);
+      this.#spoken.append(before, element);
+      this.#cursor = at === -1 ? this.#cursor : at + word.text.length;
+      this.#words.push(element);
+    }
+    this.#tail.data = text.slice(this.#cursor);
   }
 
   /** Darkens the words already heard; the split is approximate, as timing is by proportion. */
