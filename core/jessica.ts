@@ -98,8 +98,8 @@ export function createJessica(deps: JessicaDeps): Jessica {
     burst: Math.max(config.characterLimitPerMinute, config.maxTextLength),
     message: 'Too many characters synthesised in the last minute; slow down.',
   });
-  const charge = (principal: string, plan: SpeechPlan) => {
-    if (speech.isCached(plan)) return;
+  const charge = (principal: string, plan: SpeechPlan, words: boolean) => {
+    if (speech.isCached(plan, { words })) return;
     spendingRequests.take(principal);
     spendingCharacters.take(principal, plan.characters);
   };
@@ -158,18 +158,19 @@ export function createJessica(deps: JessicaDeps): Jessica {
     async synthesize(principal, input, signal) {
       refuseWhileDraining();
       const plan = await speech.plan(principal, input);
-      charge(principal, plan);
+      charge(principal, plan, false);
       return { plan, audio: await speech.collect(plan, signal) };
     },
     async openStream(principal, input, signal) {
       refuseWhileDraining();
       const plan = await speech.plan(principal, input);
-      charge(principal, plan);
+      charge(principal, plan, false);
       return { plan, chunks: await speech.open(plan, signal) };
     },
     async openTimedStream(principal, input, signal) {
       refuseWhileDraining();
       const plan = await speech.plan(principal, input);
+      charge(principal, { ...plan, wordTimings: true }, true);
       return { plan, chunks: await speech.openTimed(plan, signal) };
     },
     async speak(principal, input, options) {
@@ -178,7 +179,8 @@ export function createJessica(deps: JessicaDeps): Jessica {
         throw new JessicaError('live_channel_unavailable', 'Live playback runs only during active hours; use POST /tts meanwhile.');
       }
       const plan = await speech.plan(principal, input);
-      charge(principal, plan);
+      // Nobody listening: the channel refuses it (no_listeners) and nothing is spent.
+      if (options?.listenerId !== undefined || (await live.listenerCount(principal)) > 0) charge(principal, plan, true);
       return live.speak(principal, plan, options);
     },
     async stop(principal) {

@@ -117,10 +117,13 @@ export class SpeechService {
     };
   }
 
-  /** Whether the plan's audio would come from the cache, with no upstream call (and nothing spent). */
-  isCached(plan: SpeechPlan): boolean {
+  /**
+   * Whether the plan's audio would come from the cache, with no upstream call (and nothing
+   * spent): served as bytes alone (`words: false`), or with its word timings as `chunks` serves them.
+   */
+  isCached(plan: SpeechPlan, options: { words: boolean }): boolean {
     const cached = this.#deps.cache.get(cacheKeyOf(plan));
-    return cached !== undefined && (!plan.wordTimings || cached.words !== undefined);
+    return cached !== undefined && (!(options.words && plan.wordTimings) || cached.words !== undefined);
   }
 
   /** The plan's audio bytes alone, chunk by chunk (no timings are asked for). */

@@ -145,7 +145,8 @@ export function openApiDocument(version: string, rootPath: string): Record<strin
               ...audioResponse('Chunked audio'),
               content: {
                 ...audioResponse('').content,
-                'application/x-ndjson': { schema: ref('TimedAudioLine'), description: 'One line per audio chunk, with the words completed with it.' },
+                // One line per audio chunk, with the words completed with it (TimedAudioLine says so).
+                'application/x-ndjson': { schema: ref('TimedAudioLine') },
               },
             },
             ...errorResponses(SYNTHESIS),

@@ -137,7 +137,8 @@ describe('FileSettingsStore', () => {
     const legacy = { default_voice_id: GEORGE_ID, default_model_id: 'eleven_flash_v2_5', output_format: 'mp3_44100_128', auto_play: true };
     const oldDefaults = { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1 };
     writeFileSync(path, JSON.stringify({ version: 1, principals: { alice: { ...legacy, voice_settings: oldDefaults }, bob: { ...legacy, voice_settings: { ...oldDefaults, speed: 1.1 } } } }));
-    expect(await store.get('alice')).toEqual({ ...legacy, voice_settings: null });
+    // Files from before word timings read with the default: on.
+    expect(await store.get('alice')).toEqual({ ...legacy, voice_settings: null, word_timings: true });
     expect((await store.get('bob'))?.voice_settings).toEqual({ ...oldDefaults, speed: 1.1 });
     // The next write stores what it read: none set.
     await store.update('alice', (current) => applySettingsPatch(current ?? defaults(), { auto_play: false }));

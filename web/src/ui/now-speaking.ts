@@ -128,8 +128,9 @@ export class NowSpeaking {
     if (this.#words.length < utterance.words.length) this.#addWords(utterance.info.text, utterance.words.slice(this.#words.length));
     const now = seconds * 1000;
     let lit = -1;
+    // Before the first sample plays (a page waiting for its click, say) nothing has been heard.
     for (const [index, word] of utterance.words.entries()) {
-      if (word.start_ms > now) break;
+      if (now <= 0 || word.start_ms > now) break;
       lit = index;
     }
     if (lit === this.#lit) return;
