@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { eventually, nextFrame } from '../reliability/helpers.js';
 import { deepJson, FUZZ_TOKENS, FUZZ_TOKENS_ENV, RUNS, synthesisBody, within } from './fuzz-support.js';
 
-const SERVER_TYPES = new Set(['hello', 'audio.start', 'audio.end', 'audio.error', 'stopped', 'settings', 'error', 'pong']);
+const SERVER_TYPES = new Set(['hello', 'audio.start', 'audio.words', 'audio.end', 'audio.error', 'stopped', 'settings', 'error', 'pong']);
 /** Frames per connection before it is replaced, well inside the flood allowance (a burst of 60). */
 const FRAMES_PER_CONNECTION = 40;
 
@@ -57,6 +57,13 @@ describe('WebSocket frames, generated, over real sockets', () => {
         const code = frame.value['code'];
         if (!isErrorCode(code) || code === 'internal_error') problems.push(`${type} with code ${String(code)}`);
         if (typeof frame.value['message'] !== 'string' || frame.value['message'] === '') problems.push(`${type} without a message`);
+      }
+      if (type === 'audio.words') {
+        const words = frame.value['words'];
+        const wellFormed = (word: unknown) =>
+          typeof word === 'object' && word !== null && typeof (word as Record<string, unknown>)['text'] === 'string' &&
+          Number.isFinite((word as Record<string, unknown>)['start_ms']) && Number.isFinite((word as Record<string, unknown>)['end_ms']);
+        if (typeof frame.value['id'] !== 'string' || !Array.isArray(words) || words.length === 0 || !words.every(wellFormed)) problems.push('malformed audio.words');
       }
     }
     return problems;
