@@ -98,10 +98,20 @@ export function createJessica(deps: JessicaDeps): Jessica {
     burst: Math.max(config.characterLimitPerMinute, config.maxTextLength),
     message: 'Too many characters synthesised in the last minute; slow down.',
   });
-  const charge = (principal: string, plan: SpeechPlan, words: boolean) => {
-    if (speech.isCached(plan, { words })) return;
+  /** Charges the plan unless the cache answers it; returns what gives the charge back. */
+  const charge = (principal: string, plan: SpeechPlan, words: boolean): (() => void) => {
+    if (speech.isCached(plan, { words })) return () => undefined;
     spendingRequests.take(principal);
-    spendingCharacters.take(principal, plan.characters);
+    try {
+      spendingCharacters.take(principal, plan.characters);
+    } catch (error) {
+      spendingRequests.give(principal);
+      throw error;
+    }
+    return () => {
+      spendingRequests.give(principal);
+      spendingCharacters.give(principal, plan.characters);
+    };
   };
 
   const refuseWhileDraining = () => {
@@ -179,9 +189,14 @@ export function createJessica(deps: JessicaDeps): Jessica {
         throw new JessicaError('live_channel_unavailable', 'Live playback runs only during active hours; use POST /tts meanwhile.');
       }
       const plan = await speech.plan(principal, input);
-      // Nobody listening: the channel refuses it (no_listeners) and nothing is spent.
-      if (options?.listenerId !== undefined || (await live.listenerCount(principal)) > 0) charge(principal, plan, true);
-      return live.speak(principal, plan, options);
+      const refund = charge(principal, plan, true);
+      try {
+        return await live.speak(principal, plan, options);
+      } catch (error) {
+        // Not queued (no_listeners, say): nothing will be spent.
+        refund();
+        throw error;
+      }
     },
     async stop(principal) {
       if (!live) {

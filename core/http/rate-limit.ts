@@ -41,4 +41,10 @@ export class RateLimiter {
       if (oldest !== undefined) this.#buckets.delete(oldest);
     }
   }
+
+  /** Gives back what `take` took for work that then did not happen. */
+  give(principal: string, cost = 1): void {
+    const bucket = this.#buckets.get(principal);
+    if (bucket) bucket.tokens = Math.min(this.#burst, bucket.tokens + Math.min(cost, this.#burst));
+  }
 }

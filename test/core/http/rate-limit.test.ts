@@ -62,3 +62,18 @@ describe('RateLimiter', () => {
     expect(() => limiter.take('first')).not.toThrow();
   });
 });
+
+describe('RateLimiter.give', () => {
+  it('gives back what was taken for work that did not happen, never above the burst', () => {
+    const now = 0;
+    const limiter = new RateLimiter(60, () => now);
+    for (let index = 0; index < 10; index += 1) limiter.take('alice');
+    expect(refusal(limiter, 'alice')).toMatchObject({ code: 'rate_limited' });
+    limiter.give('alice');
+    limiter.take('alice');
+    expect(refusal(limiter, 'alice')).toMatchObject({ code: 'rate_limited' });
+    limiter.give('alice', 1_000);
+    for (let index = 0; index < 10; index += 1) limiter.take('alice');
+    expect(refusal(limiter, 'alice')).toMatchObject({ code: 'rate_limited' });
+  });
+});
