@@ -54,17 +54,20 @@ export interface PageReport {
   currentTime: number;
 }
 
+/** Runs in the page (Playwright and puppeteer alike): the read-only `window.__jessica` view as plain data. */
+export function readView(): PageReport {
+  const view = (window as unknown as { __jessica: { state: string; appendedBytes: Map<string, number>; playedSeconds: Map<string, number>; playedIds: string[]; currentTime(): number } }).__jessica;
+  return {
+    state: view.state,
+    appendedBytes: Object.fromEntries(view.appendedBytes),
+    playedSeconds: Object.fromEntries(view.playedSeconds),
+    playedIds: [...view.playedIds],
+    currentTime: view.currentTime(),
+  };
+}
+
 export function report(page: Page): Promise<PageReport> {
-  return page.evaluate(() => {
-    const view = (window as unknown as { __jessica: { state: string; appendedBytes: Map<string, number>; playedSeconds: Map<string, number>; playedIds: string[]; currentTime(): number } }).__jessica;
-    return {
-      state: view.state,
-      appendedBytes: Object.fromEntries(view.appendedBytes),
-      playedSeconds: Object.fromEntries(view.playedSeconds),
-      playedIds: [...view.playedIds],
-      currentTime: view.currentTime(),
-    };
-  });
+  return page.evaluate(readView);
 }
 
 export async function waitForState(page: Page, state: string, timeout = 15_000): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import type { PageReport } from './browser.js';
+import { readView, type PageReport } from './browser.js';
 
 const run = promisify(execFile);
 
@@ -97,16 +97,7 @@ export function launchFirefox(sound: SoundServer): Promise<Browser> {
 
 /** The same view as `report` in browser.ts, read through puppeteer. */
 export function reportOf(page: Page): Promise<PageReport> {
-  return page.evaluate(() => {
-    const view = (window as unknown as { __jessica: { state: string; appendedBytes: Map<string, number>; playedSeconds: Map<string, number>; playedIds: string[]; currentTime(): number } }).__jessica;
-    return {
-      state: view.state,
-      appendedBytes: Object.fromEntries(view.appendedBytes),
-      playedSeconds: Object.fromEntries(view.playedSeconds),
-      playedIds: [...view.playedIds],
-      currentTime: view.currentTime(),
-    };
-  });
+  return page.evaluate(readView);
 }
 
 export async function waitForStateIn(page: Page, state: string, timeout = 20_000): Promise<void> {
