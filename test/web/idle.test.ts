@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
+import { closeAfterTest, launchBrowser, openPage, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
 import { startLiveStack, type LiveStack } from './support/live-stack.js';
 
 /**
@@ -53,9 +53,7 @@ describe('the idle page', () => {
     [browser, stack] = await Promise.all([launchBrowser(), startLiveStack()]);
   });
   afterEach(async (context) => {
-    if (open && context.task.result?.state === 'fail') await screenshot(open.page, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-    if (open) expect(open.errors).toEqual([]);
-    await open?.close();
+    await closeAfterTest(open, context);
     open = undefined;
   });
   afterAll(async () => {

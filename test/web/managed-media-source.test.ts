@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_FIXTURES } from '../fake-elevenlabs/index.js';
-import { launchBrowser, openPage, report, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
+import { closeAfterTest, launchBrowser, openPage, report, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
 import { startLiveStack, type LiveStack } from './support/live-stack.js';
 
 /**
@@ -74,9 +74,7 @@ describe('the page where only ManagedMediaSource exists (iOS and iPadOS Safari)'
     [browser, stack] = await Promise.all([launchBrowser(), startLiveStack()]);
   });
   afterEach(async (context) => {
-    if (open && context.task.result?.state === 'fail') await screenshot(open.page, 'failed-managed-media-source');
-    if (open) expect(open.errors).toEqual([]);
-    await open?.close();
+    await closeAfterTest(open, context);
     open = undefined;
   });
   afterAll(async () => {

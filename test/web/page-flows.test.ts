@@ -1,16 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  evaluateWithoutGesture,
-  keptBytes,
-  launchBrowser,
-  openPage,
-  report,
-  screenshot,
-  waitForPlayed,
-  waitForState,
-  type OpenPage,
-} from './support/browser.js';
+import { closeAfterTest, evaluateWithoutGesture, keptBytes, launchBrowser, openPage, report, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
 import { startLambdaSite, type LambdaSite } from './support/lambda-site.js';
 import { startLiveStack, type LiveStack, type LiveStackOptions } from './support/live-stack.js';
 import type { FakeElevenLabs } from '../fake-elevenlabs/index.js';
@@ -47,9 +37,7 @@ describe('page flows', () => {
     browser = await launchBrowser();
   });
   afterEach(async (context) => {
-    if (open && context.task.result?.state === 'fail') await screenshot(open.page, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-    if (open) expect(open.errors).toEqual([]);
-    await open?.close();
+    await closeAfterTest(open, context);
     open = undefined;
     await Promise.all(running.splice(0).map((server) => server.close()));
   });

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_FIXTURES } from '../fake-elevenlabs/index.js';
-import { keptBytes, launchBrowser, openPage, report, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
+import { closeAfterTest, keptBytes, launchBrowser, openPage, report, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
 import { startLiveStack, type LiveStack } from './support/live-stack.js';
 
 describe('the page against the live server', () => {
@@ -23,9 +23,7 @@ describe('the page against the live server', () => {
     [browser, stack] = await Promise.all([launchBrowser(), startLiveStack()]);
   });
   afterEach(async (context) => {
-    if (open && context.task.result?.state === 'fail') await screenshot(open.page, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-    if (open) expect(open.errors).toEqual([]);
-    await open?.close();
+    await closeAfterTest(open, context);
     open = undefined;
     stack.fake.reset();
     stack.played.length = 0;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_FIXTURES } from '../fake-elevenlabs/index.js';
-import { launchBrowser, openPage, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
+import { closeAfterTest, launchBrowser, openPage, screenshot, waitForPlayed, waitForState, type OpenPage } from './support/browser.js';
 import { startLiveStack, type LiveStack } from './support/live-stack.js';
 
 /** About eight seconds of audio (the long fixture) for sixteen words: each word is lit for about half a second. */
@@ -50,9 +50,7 @@ describe('the words lit as they are heard', () => {
     [browser, stack] = await Promise.all([launchBrowser(), startLiveStack()]);
   });
   afterEach(async (context) => {
-    if (open && context.task.result?.state === 'fail') await screenshot(open.page, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-    if (open) expect(open.errors).toEqual([]);
-    await open?.close();
+    await closeAfterTest(open, context);
     open = undefined;
     stack.fake.reset();
   });

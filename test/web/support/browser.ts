@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const SCREENSHOTS = new URL('../../../test-output/screenshots/', import.meta.url);
 
@@ -105,4 +106,12 @@ export async function keptBytes(page: Page, text: string): Promise<{ bytes: Buff
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: options.fullPage ?? true });
+}
+
+/** After each test: a screenshot when it failed, no errors on the page, the page closed. */
+export async function closeAfterTest(open: OpenPage | undefined, context: { task: { name: string; result?: { state?: string } } }): Promise<void> {
+  if (!open) return;
+  if (context.task.result?.state === 'fail') await screenshot(open.page, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  expect(open.errors).toEqual([]);
+  await open.close();
 }
