@@ -9,4 +9,8 @@ dir=node_modules/node
 if ! "$dir/bin/node" --version >/dev/null 2>&1; then
   (cd "$dir" && node installArchSpecificPackage)
 fi
-echo "node22: $("$dir/bin/node" --version)"
+# npm links the package's `node` into node_modules/.bin, which every `npm run` puts first on
+# PATH: the tests, the bench and `npm start` would run on Node 22 instead of the machine's own
+# Node. Only the outside suites want it, and they call it by its path.
+rm -f node_modules/.bin/node
+echo "node22: $("$dir/bin/node" --version); npm scripts run on $(node --version)"
