@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { ElevenLabsClient, userAgentFor } from './elevenlabs/client.js';
 import { createJessica, type Jessica, type JessicaDeps } from './jessica.js';
 import { LocalSemaphore, type Semaphore } from './limiter.js';
-import type { Logger, MetricsSink, SettingsStore } from './ports.js';
+import type { Logger, MetricsSink, SettingsStore, UpstreamTransport } from './ports.js';
 import { FileSettingsStore } from './settings/file-store.js';
 import { MemorySettingsStore } from './settings/memory-store.js';
 import { projectUrl } from './version.js';
@@ -18,6 +18,8 @@ export interface ComposeOptions {
   /** Builds the store for `dynamodb:` (an AWS adapter); file and memory stores are built here. */
   remoteSettingsStore?: (table: string) => SettingsStore;
   limiter?: Semaphore;
+  /** How the ElevenLabs client reaches the network (default `fetch`). */
+  upstreamTransport?: UpstreamTransport;
   live?: JessicaDeps['live'];
 }
 
@@ -47,6 +49,7 @@ export function composeJessica(options: ComposeOptions): Jessica {
     userAgent: userAgentFor(options.version, projectUrl()),
     logger,
     metrics,
+    ...(options.upstreamTransport ? { transport: options.upstreamTransport } : {}),
   });
   return createJessica({
     config: options.apiKey === undefined ? config : Object.freeze({ ...config, elevenLabsApiKey: options.apiKey }),

@@ -22,6 +22,29 @@ export interface UpstreamTimedAudio {
   chunks: AsyncIterable<TimedAudioChunk>;
 }
 
+/** One request to an HTTP upstream, as the ElevenLabs client makes it. */
+export interface UpstreamRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Aborting ends the exchange where it is: the pending answer rejects, and so does reading its body. */
+  signal: AbortSignal;
+}
+
+/** An upstream's answer: the status and headers, then the body as bytes as they arrive. */
+export interface UpstreamAnswer {
+  status: number;
+  header(name: string): string | undefined;
+  /** A broken or aborted body rejects; leaving the iteration early releases the connection. */
+  body: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * How the ElevenLabs client reaches the network. The core's default is the web-standard `fetch`;
+ * an adapter may hand in a cheaper client of its runtime (the live server uses `node:http`).
+ */
+export type UpstreamTransport = (url: string, request: UpstreamRequest) => Promise<UpstreamAnswer>;
+
 /** The text-to-speech provider (ElevenLabs in production, a fake server in tests). */
 export interface TtsProvider {
   /** Resolves once the upstream has answered with a success status; errors before that reject. */

@@ -19,6 +19,7 @@ import {
 import { createRequestListener } from './app.js';
 import { banner } from './banner.js';
 import { createLogger, EmfMetrics, loggerPort, prettyLogger } from './observability.js';
+import { nodeTransport } from './upstream-transport.js';
 import { userEnvFile } from './user-env.js';
 import { attachLiveSockets } from './ws.js';
 
@@ -80,6 +81,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     apiKey,
     ...(options.remoteSettingsStore ? { remoteSettingsStore: options.remoteSettingsStore } : {}),
     ...(shared ? { limiter: shared.limiter } : {}),
+    upstreamTransport: nodeTransport,
     live: (speech) => {
       const hubOptions = { audio: (plan: SpeechPlan, signal: AbortSignal) => speech.chunks(plan, signal), maxBufferedBytes: MAX_LISTENER_BUFFER, logger, metrics };
       if (!shared) return (hub = new LiveHub(hubOptions));

@@ -1,11 +1,12 @@
 import { isAbortError, linkedController, sleep } from '../abort.js';
 import { JessicaError, UpstreamError } from '../errors.js';
 import type { Semaphore } from '../limiter.js';
-import type { Logger, MetricsSink, TimedAudioChunk, TtsProvider, UpstreamAudio, UpstreamTimedAudio } from '../ports.js';
+import type { Logger, MetricsSink, TimedAudioChunk, TtsProvider, UpstreamAnswer, UpstreamAudio, UpstreamTimedAudio, UpstreamTransport } from '../ports.js';
 import type { CharacterAlignment } from '../text/words.js';
 import type { Model, SynthesisRequest, Usage, Voice, VoiceSettings } from '../types.js';
 import { upstreamErrorFor } from './errors.js';
 import { toModel, toUsage, toVoice, toVoiceSettings } from './mappers.js';
+import { fetchTransport, readText } from './fetch-transport.js';
 
 export interface ElevenLabsClientOptions {
   baseUrl: string;
@@ -23,6 +24,8 @@ export interface ElevenLabsClientOptions {
   userAgent: string;
   logger: Logger;
   metrics: MetricsSink;
+  /** How requests reach the network; default `fetch`. */
+  transport?: UpstreamTransport;
 }
 
 const TIMEOUT = Symbol('upstream timeout');
@@ -48,35 +51,35 @@ export function userAgentFor(version: string, projectUrl?: string): string {
 }
 
 /**
- * A thin `fetch` client for the ElevenLabs REST API: streaming with per-chunk control,
+ * A thin client for the ElevenLabs REST API: streaming with per-chunk control,
  * all three error shapes, retries before the first byte, per-request timeouts, cancellation.
  */
 export class ElevenLabsClient implements TtsProvider {
   readonly #options: Required<ElevenLabsClientOptions>;
 
   constructor(options: ElevenLabsClientOptions) {
-    this.#options = { retryBaseMs: 500, retryMaxMs: 8_000, ...options };
+    this.#options = { retryBaseMs: 500, retryMaxMs: 8_000, transport: fetchTransport, ...options };
   }
 
   async stream(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamAudio> {
     const { response, chunks } = await this.#streamed('stream', request, signal);
     return {
-      requestId: response.headers.get('request-id') ?? undefined,
-      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      requestId: response.header('request-id'),
+      contentType: response.header('content-type') ?? 'application/octet-stream',
       chunks,
     };
   }
 
   async streamWithTimestamps(request: SynthesisRequest, signal?: AbortSignal): Promise<UpstreamTimedAudio> {
     const { response, chunks } = await this.#streamed('stream/with-timestamps', request, signal);
-    return { requestId: response.headers.get('request-id') ?? undefined, chunks: timedLines(chunks) };
+    return { requestId: response.header('request-id'), chunks: timedLines(chunks) };
   }
 
   async #streamed(
     endpoint: 'stream' | 'stream/with-timestamps',
     request: SynthesisRequest,
     signal: AbortSignal | undefined,
-  ): Promise<{ response: Response; chunks: AsyncGenerator<Uint8Array> }> {
+  ): Promise<{ response: UpstreamAnswer; chunks: AsyncGenerator<Uint8Array> }> {
     const release = await this.#options.limiter.acquire(signal);
     try {
       const query = new URLSearchParams({ output_format: request.outputFormat });
@@ -85,14 +88,9 @@ export class ElevenLabsClient implements TtsProvider {
         { method: 'POST', body: JSON.stringify(toWireBody(request)) },
         signal,
       );
-      const body = response.body;
-      if (!body) {
-        controller.abort();
-        throw new UpstreamError('upstream_error', 'ElevenLabs answered without audio.', { upstreamStatus: response.status, retryable: false });
-      }
       // Free the slot on abort even if the caller never starts reading the chunks.
       controller.signal.addEventListener('abort', release, { once: true });
-      return { response, chunks: this.#readChunks(body, controller, release) };
+      return { response, chunks: this.#readChunks(response, controller, release) };
     } catch (error) {
       release();
       throw error;
@@ -153,7 +151,8 @@ export class ElevenLabsClient implements TtsProvider {
     // The deadline covers the body too: headers followed by a stalled body must not hang the caller.
     const timer = setTimeout(() => controller.abort(TIMEOUT), this.#options.timeoutMs);
     try {
-      return await response.json();
+      const text = await readText(response.body);
+      return JSON.parse(text) as unknown;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (controller.signal.reason === TIMEOUT) {
@@ -173,8 +172,8 @@ export class ElevenLabsClient implements TtsProvider {
     path: string,
     init: { method: string; body?: string },
     signal: AbortSignal | undefined,
-  ): Promise<{ response: Response; controller: AbortController }> {
-    const { apiKey, baseUrl, retries, logger, metrics } = this.#options;
+  ): Promise<{ response: UpstreamAnswer; controller: AbortController }> {
+    const { apiKey, baseUrl, retries, logger, metrics, transport } = this.#options;
     if (apiKey === undefined) {
       throw new JessicaError('upstream_not_configured', 'No ElevenLabs API key is configured on this server.');
     }
@@ -183,7 +182,7 @@ export class ElevenLabsClient implements TtsProvider {
       const timer = setTimeout(() => controller.abort(TIMEOUT), this.#options.timeoutMs);
       let failure: UpstreamError;
       try {
-        const response = await fetch(baseUrl + path, {
+        const response = await transport(baseUrl + path, {
           method: init.method,
           headers: {
             'xi-api-key': apiKey,
@@ -191,14 +190,16 @@ export class ElevenLabsClient implements TtsProvider {
             accept: init.body === undefined ? 'application/json' : 'audio/mpeg, application/json',
             ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          body: init.body,
+          ...(init.body === undefined ? {} : { body: init.body }),
           signal: controller.signal,
         });
         clearTimeout(timer);
-        if (response.ok) return { response, controller };
-        const body: unknown = await response.json().catch(() => undefined);
+        if (response.status >= 200 && response.status < 300) return { response, controller };
+        const body: unknown = await readText(response.body)
+          .then((text) => JSON.parse(text) as unknown)
+          .catch(() => undefined);
         controller.abort();
-        failure = upstreamErrorFor(response.status, body, parseRetryAfter(response.headers.get('retry-after')));
+        failure = upstreamErrorFor(response.status, body, parseRetryAfter(response.header('retry-after')));
       } catch (error) {
         clearTimeout(timer);
         if (controller.signal.reason === TIMEOUT) {
@@ -236,44 +237,46 @@ export class ElevenLabsClient implements TtsProvider {
     return Math.min(retryMaxMs, retryBaseMs * 2 ** attempt * jitter);
   }
 
-  async *#readChunks(body: ReadableStream<Uint8Array>, controller: AbortController, release: () => void): AsyncGenerator<Uint8Array> {
-    const reader = body.getReader();
+  /**
+   * The audio as it arrives. The idle deadline runs only while waiting for the upstream: a
+   * listener that is slow to take a chunk (backpressure) does not count against ElevenLabs.
+   */
+  async *#readChunks(response: UpstreamAnswer, controller: AbortController, release: () => void): AsyncGenerator<Uint8Array> {
     const { timeoutMs } = this.#options;
+    let waiting = true;
+    const idle = setTimeout(() => {
+      if (waiting) controller.abort(TIMEOUT);
+    }, timeoutMs);
+    const chunks = response.body[Symbol.asyncIterator]();
     try {
       for (;;) {
-        let timer: NodeJS.Timeout | undefined;
-        const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            // Reject before aborting: the abort also rejects the pending read, and the race must
-            // settle with the timeout, not with the read's AbortError (which reads as upstream_error).
-            reject(new UpstreamError('upstream_timeout', `ElevenLabs stopped sending audio for ${timeoutMs} ms.`, { upstreamStatus: 200, retryable: false }));
-            controller.abort(TIMEOUT);
-          }, timeoutMs);
-        });
-        let result: ReadableStreamReadResult<Uint8Array>;
+        waiting = true;
+        idle.refresh();
+        let result: IteratorResult<Uint8Array>;
         try {
-          result = await Promise.race([reader.read(), idle]);
+          result = await chunks.next();
         } catch (error) {
-          if (error instanceof UpstreamError) throw error;
-          if (controller.signal.aborted && controller.signal.reason !== TIMEOUT) throw controller.signal.reason;
+          if (controller.signal.reason === TIMEOUT) {
+            throw new UpstreamError('upstream_timeout', `ElevenLabs stopped sending audio for ${timeoutMs} ms.`, { upstreamStatus: 200, retryable: false });
+          }
+          if (controller.signal.aborted) throw controller.signal.reason;
           this.#options.metrics.count('UpstreamErrors');
           throw new UpstreamError('upstream_error', 'The speech stream from ElevenLabs broke off.', { upstreamStatus: 200, retryable: false, cause: error });
-        } finally {
-          clearTimeout(timer);
         }
+        waiting = false;
         if (result.done) return;
         if (result.value.byteLength > 0) yield result.value;
       }
     } finally {
+      clearTimeout(idle);
       release();
       controller.abort();
-      reader.releaseLock();
     }
   }
 }
 
-function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null) return undefined;
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds;
   const date = Date.parse(value);
