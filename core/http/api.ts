@@ -149,7 +149,13 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     return { status: response.status, headers: out, body: { kind: 'bytes', value: new Uint8Array(await response.arrayBuffer()) } };
   }
 
-  return async function handle(request: ApiRequest): Promise<ApiResponse> {
+  return async function handle(raw: ApiRequest): Promise<ApiResponse> {
+    return withContentType(await route(raw));
+  };
+
+  async function route(raw: ApiRequest): Promise<ApiResponse> {
+    // One route whatever the trailing slashes, in every runtime.
+    const request = raw.path.length > 1 && raw.path.endsWith('/') ? { ...raw, path: raw.path.replace(/\/+$/, '') || '/' } : raw;
     const headers: Record<string, string> = { ...SECURITY_HEADERS };
     // Before anything else, CORS included: a foreign Host is a DNS-rebinding page, and learns nothing.
     if (!isHostAllowed(request.headers['host'], config.allowedHosts, request.servedHost)) return errorResponse(forbiddenHost(), headers, request);
@@ -176,7 +182,7 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     } catch (error) {
       return errorResponse(error, headers, request);
     }
-  };
+  }
 
   function health(request: ApiRequest, headers: Record<string, string>): ApiResponse {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -195,6 +201,27 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
     return { status, headers, body: { kind: 'json', value: body } };
   }
+}
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** A JSON body is always labelled as such, with its charset: the adapters write headers as they are. */
+function withContentType(response: ApiResponse): ApiResponse {
+  if (response.body.kind === 'json' && response.headers['content-type'] === undefined) response.headers['content-type'] = JSON_CONTENT_TYPE;
+  return response;
+}
+
+/**
+ * The SPEC's error response for a failure outside the handler's own request handling (an
+ * adapter that could not read the body, a route it could not serve). Unknown errors stay a
+ * generic 500 and are logged without request data.
+ */
+export function apiErrorResponse(error: unknown, logger?: Logger): ApiResponse {
+  const { status, body, retryAfterSeconds } = errorToResponse(error);
+  if (status >= 500 && !(error instanceof JessicaError)) logger?.error('request failed', { error: describeError(error) });
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' };
+  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
+  return { status, headers, body: { kind: 'json', value: body } };
 }
 
 function httpOrigin(origin: string | undefined): string | undefined {

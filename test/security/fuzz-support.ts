@@ -113,7 +113,8 @@ export async function responseProblems(response: ApiResponse, secrets: readonly 
   }
   const drained = await drain(response);
   if (response.status >= 400) {
-    const isMcpTransportError = path === '/mcp' && isJsonRpcError(drained.json ?? decodeJson(response));
+    // Trailing slashes name the same route (`/mcp/` is `/mcp`).
+    const isMcpTransportError = path.replace(/\/+$/, '') === '/mcp' && isJsonRpcError(drained.json ?? decodeJson(response));
     if (!isMcpTransportError) {
       if (response.body.kind !== 'json') problems.push(`error ${response.status} without a JSON body (${response.body.kind})`);
       else problems.push(...specErrorProblems(response.status, drained.json, secrets));
