@@ -87,7 +87,8 @@ describe.each(['modern', 'legacy'] as const)('MCP tools, %s era', (era) => {
     expect(textOf(result)).toContain(`Open ${PAGE_URL} to hear Jessica live.`);
     const audio = result.content.find((block) => block.type === 'audio');
     expect(audio).toMatchObject({ type: 'audio', mimeType: 'audio/mpeg' });
-    expect(Buffer.from((audio as { data: string }).data, 'base64').equals(fake.sentAudio[0]!.bytes)).toBe(true);
+    // The latest upstream answer: a stream an earlier test left behind may still land in the fake's log after its reset.
+    expect(Buffer.from((audio as { data: string }).data, 'base64').equals(fake.sentAudio.at(-1)!.bytes)).toBe(true);
   });
 
   it('speak_text without a live path says live playback is off-hours and returns the audio', async () => {
