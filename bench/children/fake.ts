@@ -23,6 +23,15 @@ serve(
   {
     /** TTS requests so far (the cached-repeat benchmark expects no new ones). */
     stats: () => ({ ttsRequests: fake.ttsRequests().length, requests: fake.requests.length, maxConcurrentTts: fake.maxConcurrentTts }),
+    /**
+     * The TTS requests from index `from` on (path and text), so a benchmark that expects none
+     * can say which endpoint was called for which text, not only how many.
+     */
+    ttsLog: ({ from }: { from: number }) =>
+      fake
+        .ttsRequests()
+        .slice(from)
+        .map((request) => ({ path: request.path, text: (request.body as { text?: unknown } | undefined)?.text, at: request.at })),
     configure: (patch: { ttfbMs?: number; chunkDelayMs?: number; chunkSize?: number; audio?: AudioSpec }) => {
       const { audio, ...rest } = patch;
       fake.configure({ ...rest, ...(audio ? { audio: buildAudio(audio) } : {}) });

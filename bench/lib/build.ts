@@ -47,6 +47,8 @@ export function bundledChild(entry: string): Promise<string> {
       // CommonJS dependencies call require() for Node.js built-ins, which an ESM bundle lacks.
       banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
       plugins: override ? [serverOverride(override)] : [],
+      // Read back by a child's CPU profile summary (bench/children/jessica.ts) to name source files; Node.js ignores it otherwise.
+      sourcemap: 'external',
       logLevel: 'error',
     }).then(() => outfile);
     built.set(entry, pending);
