@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
-import { apiErrorResponse, contentSecurityPolicy, isHostAllowed, JessicaError, SECURITY_HEADERS, type ApiRequest, type ApiResponse, type Config, type Logger } from '../core/index.js';
+import { apiErrorResponse, contentSecurityPolicy, isHostAllowed, JessicaError, routePath, SECURITY_HEADERS, type ApiRequest, type ApiResponse, type Config, type Logger } from '../core/index.js';
 import { createCoreBridge, writeResponse, type CoreBridge, type CoreTarget } from './http.js';
 
 export interface AppOptions {
@@ -62,7 +62,7 @@ function belowRoot(pathname: string, rootPath: string): string | undefined {
 
 /** `/health`, `/mcp` and everything under `/api`, with or without trailing slashes. */
 function isApiPath(path: string): boolean {
-  const route = path.replace(/\/+$/, '');
+  const route = routePath(path);
   return route === '/health' || route === '/mcp' || route === '/api' || route.startsWith('/api/');
 }
 

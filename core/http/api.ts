@@ -154,8 +154,8 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
   };
 
   async function route(raw: ApiRequest): Promise<ApiResponse> {
-    // One route whatever the trailing slashes, in every runtime.
-    const request = raw.path.length > 1 && raw.path.endsWith('/') ? { ...raw, path: raw.path.replace(/\/+$/, '') || '/' } : raw;
+    const path = routePath(raw.path);
+    const request = path === raw.path ? raw : { ...raw, path };
     const headers: Record<string, string> = { ...SECURITY_HEADERS };
     // Before anything else, CORS included: a foreign Host is a DNS-rebinding page, and learns nothing.
     if (!isHostAllowed(request.headers['host'], config.allowedHosts, request.servedHost)) return errorResponse(forbiddenHost(), headers, request);
@@ -205,6 +205,11 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** The route a path names: trailing slashes name the same one, in every runtime. */
+export function routePath(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
+}
+
 /** A JSON body is always labelled as such, with its charset: the adapters write headers as they are. */
 function withContentType(response: ApiResponse): ApiResponse {
   if (response.body.kind === 'json' && response.headers['content-type'] === undefined) response.headers['content-type'] = JSON_CONTENT_TYPE;
@@ -216,7 +221,7 @@ function withContentType(response: ApiResponse): ApiResponse {
  * adapter that could not read the body, a route it could not serve). Unknown errors stay a
  * generic 500 and are logged without request data.
  */
-export function apiErrorResponse(error: unknown, logger?: Logger): ApiResponse {
+export function apiErrorResponse(error: unknown, logger?: Logger): ApiResponse & { body: { kind: 'json' } } {
   const { status, body, retryAfterSeconds } = errorToResponse(error);
   if (status >= 500 && !(error instanceof JessicaError)) logger?.error('request failed', { error: describeError(error) });
   const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' };

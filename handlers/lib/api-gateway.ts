@@ -1,7 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiRequest, ApiResponse } from '../../core/http/api.js';
-import { errorToResponse } from '../../core/errors.js';
-import { SECURITY_HEADERS } from '../../core/http/headers.js';
+import { apiErrorResponse, JSON_CONTENT_TYPE, type ApiRequest, type ApiResponse } from '../../core/http/api.js';
 import { collectBytes, toGatewayBody } from './gateway-body.js';
 
 /**
@@ -13,7 +11,7 @@ export type HttpEventV2 = Pick<APIGatewayProxyEventV2, 'rawPath' | 'rawQueryStri
   requestContext: { domainName: string; stage?: string; http: { method: string } };
 };
 
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export { JSON_CONTENT_TYPE };
 
 /**
  * The path below ROOT_PATH. A route `/jessica/{proxy+}` delivers `/jessica/...`, while a custom
@@ -83,15 +81,10 @@ export async function apiResponseToResult(response: ApiResponse): Promise<APIGat
 
 /**
  * The SPEC's error response for a failure outside the core's request handling (a failed cold
- * start, a stream that broke while being buffered, a path this function does not serve).
- * Unknown errors stay a generic 500.
+ * start, a stream that broke while being buffered, a path this function does not serve): the
+ * core's own, so both adapters answer such failures alike.
  */
-export function errorResponse(error: unknown): ApiResponse & { body: { kind: 'json' } } {
-  const { status, body, retryAfterSeconds } = errorToResponse(error);
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' };
-  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
-  return { status, headers, body: { kind: 'json', value: body } };
-}
+export const errorResponse = (error: unknown) => apiErrorResponse(error);
 
 /** {@link errorResponse} as a payload 2.0 result. */
 export function errorResult(error: unknown): APIGatewayProxyStructuredResultV2 {
