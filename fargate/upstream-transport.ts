@@ -5,7 +5,7 @@ import type { UpstreamAnswer, UpstreamRequest, UpstreamTransport } from '../core
 /**
  * The live server's way to ElevenLabs: Node's own HTTP client over its keep-alive agents, where
  * the core's default `fetch` (undici, with web streams around every body) spends more CPU on
- * each request before the first audio byte is handed on (docs/benchmarks.md). A request on a
+ * each request before the first audio byte is handed on (measured by bench/suites/ttfb.ts). A request on a
  * reused keep-alive socket that the server had closed meanwhile (ECONNRESET before any answer)
  * is sent again once on a fresh socket, as Node's documentation advises: nothing reached the
  * server.
