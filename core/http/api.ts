@@ -131,14 +131,17 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
         // A name or value the Fetch API refuses (control characters): MCP cannot need it.
       }
     }
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
+    // A body that parsed is handed over as JSON: the SDK then never reads the Request's own, so it
+    // gets none (a web body stream per request costs more than the rest of the envelope).
+    const parsedBody = request.method === 'POST' ? parseJsonBody(request.headers['content-type'], request.body) : undefined;
+    const hasBody = parsedBody === undefined && request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined;
     // Loaded on first use: a Lambda cold start that serves no MCP request skips the MCP SDK.
     mcpHandler ??= import('../mcp/http.js').then(({ createMcpHttpHandler }) => createMcpHttpHandler({ backend: mcpBackend, version: jessica.version, openStreams: options.openStreams ?? true }));
     const handler = await mcpHandler;
     const response = await handler(
       new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}), ...(request.signal ? { signal: request.signal } : {}) }),
       { principal, pageUrl },
-      request.method === 'POST' ? parseJsonBody(request.headers['content-type'], request.body) : undefined,
+      parsedBody,
     );
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));

@@ -1,4 +1,4 @@
-import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, type CallToolResult, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { isJessicaError } from '../errors.js';
 import { OUTPUT_FORMATS } from '../types.js';
@@ -26,17 +26,40 @@ const voiceSettingsShape = z
   })
   .strict();
 
+type JsonSchemaOptions = Parameters<StandardSchemaWithJSON['~standard']['jsonSchema']['input']>[0];
+
+/**
+ * A zod schema whose JSON Schema is worked out once. The SDK converts a tool's input schema per
+ * server instance, for `tools/list` and again on each `tools/call` (its `Mcp-Param-*` header
+ * check); every request has a fresh server, so without this each call converts it anew.
+ * Validation stays zod's own.
+ */
+function convertedOnce<T extends z.ZodType>(schema: T): StandardSchemaWithJSON<z.input<T>, z.output<T>> {
+  const standard = schema['~standard'];
+  const converted = new Map<string, Record<string, unknown>>();
+  const once = (io: 'input' | 'output') => (options: JsonSchemaOptions) => {
+    const key = `${io} ${options.target}`;
+    let json = converted.get(key);
+    if (json === undefined) {
+      json = standard.jsonSchema[io](options);
+      converted.set(key, json);
+    }
+    return json;
+  };
+  return Object.freeze({ '~standard': { ...standard, jsonSchema: { input: once('input'), output: once('output') } } });
+}
+
 /** Tool input schemas, built once: every request registers the tools on a fresh server. */
-const SPEAK_INPUT = z.object({ text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') });
-const TTS_INPUT = z.object({ text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') });
-const LIST_VOICES_INPUT = z.object({ search: z.string().max(100).optional() });
-const UPDATE_SETTINGS_INPUT = z.object({
+const SPEAK_INPUT = convertedOnce(z.object({ text, voice, model, wait: z.boolean().optional().describe('Wait until the page has played it.') }));
+const TTS_INPUT = convertedOnce(z.object({ text, voice, model, output_format: z.enum(OUTPUT_FORMATS).optional().describe('Audio format, e.g. mp3_44100_128.') }));
+const LIST_VOICES_INPUT = convertedOnce(z.object({ search: z.string().max(100).optional() }));
+const UPDATE_SETTINGS_INPUT = convertedOnce(z.object({
   default_voice_id: z.string().optional().describe('Voice id or name.'),
   default_model_id: z.string().optional(),
   output_format: z.enum(OUTPUT_FORMATS).optional(),
   voice_settings: voiceSettingsShape.nullable().optional().describe('Only the fields to set; null goes back to the voice\'s own settings.'),
   auto_play: z.boolean().optional(),
-});
+}));
 
 function json(value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
