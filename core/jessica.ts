@@ -9,6 +9,16 @@ import { applySettingsPatch, DEFAULT_SETTINGS, settingsPatchSchema } from './set
 import { SpeechService, type SpeechPlan } from './speech.js';
 import type { Model, Settings, SpeechChunk, Usage, Voice, VoiceSettings } from './types.js';
 
+/**
+ * Resolves in the next turn of the event loop. The caller's answer can wait that long; the
+ * upstream request an utterance just opened cannot: Node writes a request to its socket only
+ * once the pending promise callbacks have run, and building an answer (MCP's most of all) is
+ * all promise callbacks, so the answer would otherwise go first.
+ */
+function requestsOnTheWire(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface JessicaDeps {
   config: Config;
   version: string;
@@ -190,13 +200,16 @@ export function createJessica(deps: JessicaDeps): Jessica {
       }
       const plan = await speech.plan(principal, input);
       const refund = charge(principal, plan, true);
+      let queued: QueuedUtterance;
       try {
-        return await live.speak(principal, plan, options);
+        queued = await live.speak(principal, plan, options);
       } catch (error) {
         // Not queued (no_listeners, say): nothing will be spent.
         refund();
         throw error;
       }
+      await requestsOnTheWire();
+      return queued;
     },
     async stop(principal) {
       if (!live) {
