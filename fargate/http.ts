@@ -122,11 +122,18 @@ export async function writeResponse(res: ServerResponse, response: ApiResponse, 
   }
 }
 
-/** Writes chunks as they come, with backpressure; a failure mid-stream breaks the response. */
+/**
+ * Writes chunks as they come, with backpressure; a failure mid-stream breaks the response.
+ * The headers travel with the first chunk, in one write, when it is at hand at once (a primed
+ * audio stream holds it already): a write of their own would cost a round through the socket
+ * before the first audio byte. A stream whose first chunk takes longer (an SSE answer before
+ * its first event) still has its headers sent on the next turn of the event loop.
+ */
 async function pipeChunks(res: ServerResponse, chunks: AsyncIterable<Uint8Array>, logger: Logger): Promise<void> {
-  res.flushHeaders();
+  const flushHeaders = setImmediate(() => res.flushHeaders());
   try {
     for await (const chunk of chunks) {
+      clearImmediate(flushHeaders);
       if (res.destroyed) break;
       // A slow client must not make the server buffer the whole utterance.
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
@@ -136,6 +143,8 @@ async function pipeChunks(res: ServerResponse, chunks: AsyncIterable<Uint8Array>
     // The headers are gone: break the chunked encoding so the client never takes it as complete.
     logger.warn('stream aborted', { code: error instanceof JessicaError ? error.code : 'internal_error' });
     res.destroy();
+  } finally {
+    clearImmediate(flushHeaders);
   }
 }
 
