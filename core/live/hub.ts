@@ -73,7 +73,7 @@ interface Channel {
   principal: string;
   listeners: Map<string, ListenerConnection>;
   queue: Utterance[];
-  current: { utterance: Utterance; controller: AbortController } | undefined;
+  current: { utterance: Utterance; controller: AbortController; announce: () => void } | undefined;
   running: Promise<void> | undefined;
 }
 
@@ -167,6 +167,8 @@ export class LiveHub implements LiveChannel {
     const queued = channel.queue.splice(0);
     for (const utterance of queued) utterance.finish('stopped');
     const current = channel.current;
+    // The stopped utterance was announced before `stopped` says it ended.
+    current?.announce();
     current?.controller.abort(new JessicaError('invalid_request', 'stopped'));
     for (const listener of channel.listeners.values()) listener.sendJson({ type: 'stopped' });
     return queued.length + (current ? 1 : 0);
@@ -245,7 +247,6 @@ export class LiveHub implements LiveChannel {
     let targets = this.#targets(channel, utterance);
     if (targets.length === 0) return 'abandoned';
     const controller = new AbortController();
-    channel.current = { utterance, controller };
     const start: ServerMessage = {
       type: 'audio.start',
       id: plan.utteranceId,
@@ -255,11 +256,23 @@ export class LiveHub implements LiveChannel {
       format: plan.outputFormat,
       mime: plan.mime,
     };
-    for (const listener of targets) listener.sendJson(start);
+    // audio.start goes out on the next turn of the event loop, or before anything else this
+    // utterance sends if that comes first: its socket write then follows the upstream
+    // request's instead of delaying it, and every listener still sees start → audio → end.
+    let announced = false;
+    const announce = () => {
+      if (announced) return;
+      announced = true;
+      clearImmediate(deferred);
+      for (const listener of targets) listener.sendJson(start);
+    };
+    const deferred = setImmediate(announce);
+    channel.current = { utterance, controller, announce };
     let bytes = 0;
     try {
       const audio = utterance.audio ? utterance.audio(controller.signal) : this.#options.audio(plan, controller.signal);
       for await (const item of audio) {
+        announce();
         const chunk = item instanceof Uint8Array ? item : item.audio;
         const words = item instanceof Uint8Array ? [] : item.words;
         if (bytes === 0 && chunk.byteLength > 0) metrics.timing('TimeToFirstAudio', this.#now() - utterance.queuedAt);
@@ -276,9 +289,11 @@ export class LiveHub implements LiveChannel {
         }
         bytes += chunk.byteLength;
       }
+      announce();
       for (const listener of targets) listener.sendJson({ type: 'audio.end', id: plan.utteranceId, bytes });
       return 'ended';
     } catch (error) {
+      announce();
       if (controller.signal.aborted) {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof JessicaError && reason.code === 'draining') {
@@ -290,6 +305,7 @@ export class LiveHub implements LiveChannel {
       this.#sendError(targets, channel, plan.utteranceId, error);
       return 'failed';
     } finally {
+      clearImmediate(deferred);
       channel.current = undefined;
     }
   }
