@@ -139,9 +139,13 @@ export function ttsRoute(variant: TtsVariant): (exchange: Exchange) => Promise<v
     if (!admission.through) return;
 
     const { state, signal } = exchange;
+    // The time to first byte runs from the request, whatever the body takes to build: the
+    // with-timestamps lines (JSON, base64) cost more than raw chunks, and must not count as
+    // the time of whoever sent the request.
+    const waited = sleep(state.tunables.ttfbMs, signal);
     const audio = state.audioFor(params.text, exchange.recorded);
     const pieces = ttsPieces(variant, params.text, audio, state.tunables.chunkSize, state.tunables.timestampClock);
-    if (!(await sleep(state.tunables.ttfbMs, signal))) return;
+    if (!(await waited)) return;
     await respond(exchange, variant, params, pieces, admission.cut);
   };
 }
