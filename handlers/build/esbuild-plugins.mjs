@@ -1,5 +1,5 @@
 /**
- * esbuild plugins of the Lambda bundles (serverless.yml, custom.esbuild.plugins).
+ * esbuild plugins of the Lambda bundles (esbuild.config.cjs, the `plugins` option).
  *
  * zod re-exports ~40 translations of its error messages as the `locales` namespace, some 260 KB
  * of a minified bundle that no code path here uses: Jessica answers in English, and zod loads
