@@ -1,21 +1,21 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { ROOT } from '../lib/child.js';
 import { int, kib, ms, signedMs, type GoalRow, type SuiteContext, type SuiteResult } from '../lib/result.js';
 import { startFake } from '../lib/stack.js';
 import { median, summarize } from '../lib/stats.js';
 
 /**
- * (6) Lambda: each handler bundled the way serverless.yml does (esbuild, minified, ESM,
- * node22, everything bundled including the AWS SDK, plus the project's own esbuild plugins),
- * then cold-started in a fresh `node` that imports the bundle and invokes it once, next to
- * `node -e ''`.
+ * (6) Lambda: each handler bundled the way serverless.yml does (the options of
+ * handlers/build/esbuild.config.cjs: esbuild, minified, ESM with code splitting, node22,
+ * everything bundled including the AWS SDK, plus the project's own esbuild plugins), then
+ * cold-started in a fresh `node` that imports the bundle and invokes it once, next to `node -e ''`.
  */
 
 const HANDLERS = ['http', 'stream', 'switch'] as const;
@@ -129,22 +129,62 @@ function runNode(args: string[], env: Record<string, string>): Promise<Phases> {
   });
 }
 
-async function projectPlugins(): Promise<{ plugins: Plugin[]; source: string | undefined }> {
-  const file = join(ROOT, 'handlers/build/esbuild-plugins.mjs');
-  if (!existsSync(file)) return { plugins: [], source: undefined };
-  const module = (await import(pathToFileURL(file).href)) as { default?: Plugin[] };
-  return { plugins: module.default ?? [], source: 'handlers/build/esbuild-plugins.mjs' };
+const CONFIG_FILE = 'handlers/build/esbuild.config.cjs';
+
+/**
+ * The options serverless-esbuild builds with: those of the project's config, with the plugin's
+ * own three translated as it does (outputFileExtension → outExtension, exclude → external,
+ * packager dropped) and the plugins loaded from their file. Anything else esbuild rejects.
+ */
+async function projectBuildOptions(): Promise<{ options: BuildOptions; plugins: string | undefined }> {
+  const config = (await import(pathToFileURL(join(ROOT, CONFIG_FILE)).href)) as { default: () => Record<string, unknown> };
+  const { outputFileExtension, exclude, packager: _packager, plugins, ...options } = config.default();
+  let loaded: Plugin[] = [];
+  if (typeof plugins === 'string') loaded = ((await import(pathToFileURL(join(ROOT, plugins)).href)) as { default: Plugin[] }).default;
+  else if (Array.isArray(plugins)) loaded = plugins as Plugin[];
+  return {
+    options: {
+      ...(options as BuildOptions),
+      external: (exclude as string[] | undefined) ?? [],
+      ...(typeof outputFileExtension === 'string' && outputFileExtension !== '.js' ? { outExtension: { '.js': outputFileExtension } } : {}),
+      plugins: loaded,
+    },
+    plugins: typeof plugins === 'string' ? plugins : undefined,
+  };
 }
 
-/** The biggest packages in a bundle, from esbuild's metafile. */
-function contributors(metafile: Metafile, top = 6): Array<{ name: string; bytes: number }> {
-  const output = Object.values(metafile.outputs)[0];
+interface Bundle {
+  /** The handler's own file. */
+  file: string;
+  /** Every file the build wrote for it: the handler and its chunks. */
+  files: number;
+  bytes: number;
+  /** The handler and the chunks it imports statically: what a cold start reads before the handler runs. */
+  atImportBytes: number;
+  top: Array<{ name: string; bytes: number }>;
+}
+
+/** The output files `entry` imports statically, itself included. */
+function staticClosure(metafile: Metafile, entry: string): string[] {
+  const seen = new Set<string>([entry]);
+  for (const file of seen) {
+    for (const imported of metafile.outputs[file]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && !imported.external) seen.add(imported.path);
+    }
+  }
+  return [...seen];
+}
+
+/** The biggest packages in some of a build's output files, from esbuild's metafile. */
+function contributors(metafile: Metafile, files: string[], top = 6): Array<{ name: string; bytes: number }> {
   const byName = new Map<string, number>();
-  for (const [file, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
-    const parts = file.split('/');
-    const at = parts.lastIndexOf('node_modules');
-    const name = at === -1 ? `${parts[0]}/ (project)` : parts[at + 1]?.startsWith('@') ? `${parts[at + 1]}/${parts[at + 2]}` : (parts[at + 1] ?? file);
-    byName.set(name, (byName.get(name) ?? 0) + bytesInOutput);
+  for (const output of files) {
+    for (const [file, { bytesInOutput }] of Object.entries(metafile.outputs[output]?.inputs ?? {})) {
+      const parts = file.split('/');
+      const at = parts.lastIndexOf('node_modules');
+      const name = at === -1 ? `${parts[0]}/ (project)` : parts[at + 1]?.startsWith('@') ? `${parts[at + 1]}/${parts[at + 2]}` : (parts[at + 1] ?? file);
+      byName.set(name, (byName.get(name) ?? 0) + bytesInOutput);
+    }
   }
   return [...byName.entries()]
     .sort((a, b) => b[1] - a[1])
@@ -164,28 +204,26 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
   const fake = await startFake({ ttfbMs: 0, chunkDelayMs: 0, chunkSize: 4096 });
   const aws = await startFakeAws();
   try {
-    const { plugins, source } = await projectPlugins();
-    const bundles: Record<string, { file: string; bytes: number; top: Array<{ name: string; bytes: number }> }> = {};
+    const { options, plugins: source } = await projectBuildOptions();
+    const bundles: Record<string, Bundle> = {};
     for (const name of HANDLERS) {
-      const file = join(dir, `${name}.mjs`);
-      const result = await build({
-        entryPoints: [join(ROOT, `handlers/${name}.ts`)],
-        outfile: file,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        mainFields: ['module', 'main'],
-        // As serverless.yml: CommonJS dependencies call require() for Node built-ins.
-        banner: { js: "import { createRequire as __jessicaCreateRequire } from 'node:module'; const require = __jessicaCreateRequire(import.meta.url);" },
-        plugins,
-        metafile: true,
-        logLevel: 'error',
-      });
-      bundles[name] = { file, bytes: statSync(file).size, top: contributors(result.metafile) };
+      // As serverless-esbuild: one build per handler, into the handler's folder.
+      const outdir = join(dir, 'handlers');
+      const result = await build({ ...options, absWorkingDir: ROOT, entryPoints: [join(ROOT, `handlers/${name}.ts`)], outdir, metafile: true, logLevel: 'error' });
+      const outputs = Object.entries(result.metafile.outputs);
+      // Each dynamic import's chunk has an entryPoint too: the handler's is its source file.
+      const entry = outputs.find(([, output]) => output.entryPoint === `handlers/${name}.ts`)?.[0];
+      if (!entry) throw new Error(`esbuild wrote no entry point for handlers/${name}.ts`);
+      const atImport = staticClosure(result.metafile, entry);
+      bundles[name] = {
+        file: join(ROOT, entry),
+        files: outputs.length,
+        bytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
+        atImportBytes: atImport.reduce((sum, file) => sum + (result.metafile.outputs[file]?.bytes ?? 0), 0),
+        top: contributors(result.metafile, atImport),
+      };
     }
-    ctx.log(`lambda: bundles ${HANDLERS.map((name) => `${name} ${kib(bundles[name]!.bytes)}`).join(', ')}`);
+    ctx.log(`lambda: bundles ${HANDLERS.map((name) => `${name} ${kib(bundles[name]!.bytes)} in ${bundles[name]!.files} files (${kib(bundles[name]!.atImportBytes)} at import)`).join(', ')}`);
 
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
@@ -261,7 +299,7 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
     }
     for (const name of HANDLERS) {
       goals.push({
-        measure: `bundle size, ${name}.mjs (minified)`,
+        measure: `bundle size, ${name}.mjs and its ${bundles[name]!.files - 1} chunks (minified)`,
         baseline: '–',
         jessica: `${int(bundles[name]!.bytes)} bytes`,
         delta: `${((bundles[name]!.bytes / BUNDLE_BUDGET) * 100).toFixed(0)} % of 1 MiB`,
@@ -273,8 +311,9 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
       name: 'lambda',
       title: '6. Lambda bundles and cold start',
       setup:
-        `esbuild ${HANDLERS.map((name) => `handlers/${name}.ts`).join(', ')}: bundle, minify, platform node, target node22, ESM, ` +
-        `every dependency bundled (AWS SDK included), the createRequire banner of serverless.yml${source ? ` and the plugins of ${source}` : ''}. ` +
+        `esbuild ${HANDLERS.map((name) => `handlers/${name}.ts`).join(', ')} with the options of ${CONFIG_FILE} (what serverless.yml packages): ` +
+        'bundle, minify, platform node, target node22, ESM with code splitting (chunks beside each handler), every dependency bundled ' +
+        `(AWS SDK included), the createRequire banner${source ? ` and the plugins of ${source}` : ''}. ` +
         `Cold start = wall time from spawning \`node bench/lambda/invoke.mjs\` (import the bundle, invoke \`handler\` once, exit) ` +
         `to its exit, ${runs} runs each, interleaved with \`node -e ''\`; median. Env: ROOT_PATH=/jessica, JESSICA_SETTINGS=memory:, ` +
         'JESSICA_ALLOW_ANONYMOUS=true, the fake ElevenLabs (no added latency) as upstream; the switch talks to a fake ECS / API ' +
@@ -288,11 +327,12 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
           rows,
         },
         {
-          title: 'Biggest parts of each bundle (minified bytes)',
-          columns: ['Bundle', 'Size', 'Largest contributors'],
+          title: 'Size of each bundle and what a cold start reads of it (minified bytes)',
+          columns: ['Bundle', 'All files', 'Read at import', 'Largest contributors to what is read at import'],
           rows: HANDLERS.map((name) => [
-            `${name}.mjs`,
+            `${name}.mjs + ${bundles[name]!.files - 1} chunks`,
             kib(bundles[name]!.bytes),
+            kib(bundles[name]!.atImportBytes),
             bundles[name]!.top.map((part) => `${part.name} ${kib(part.bytes)}`).join(', '),
           ]),
         },
@@ -301,7 +341,7 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
       data: {
         runs,
         plugins: source,
-        bundles: Object.fromEntries(HANDLERS.map((name) => [name, { bytes: bundles[name]!.bytes, top: bundles[name]!.top }])),
+        bundles: Object.fromEntries(HANDLERS.map((name) => { const { file: _file, ...sizes } = bundles[name]!; return [name, sizes]; })),
         samples: Object.fromEntries(samples),
       },
     };

@@ -4,7 +4,7 @@
  * zod re-exports ~40 translations of its error messages as the `locales` namespace, some 260 KB
  * of a minified bundle that no code path here uses: Jessica answers in English, and zod loads
  * its default English messages through a separate import. The namespace keeps only `en`.
- * The MCP SDK's validator: see below.
+ * The MCP SDK's validator and where the chunks of a split build go: see below.
  */
 import path from 'node:path';
 
@@ -47,4 +47,23 @@ const mcpSmallValidator = {
   },
 };
 
-export default [zodEnglishOnly, mcpSmallValidator];
+/**
+ * With code splitting, each handler's chunks go to a folder named after it, beside it:
+ * `handlers/http.mjs` imports `handlers/http.chunks/*.mjs`. serverless-esbuild builds every
+ * handler into one folder and zips all of it into each function, except the files of the other
+ * handlers (`handlers/<other>.*`), so named this way each zip holds its own chunks and no other's.
+ * Each build has one entry point (serverless-esbuild builds them one by one), hence one name.
+ */
+/** @type {import('esbuild').Plugin} */
+const chunksBesideTheirHandler = {
+  name: 'chunks-beside-their-handler',
+  setup(build) {
+    const options = build.initialOptions;
+    const entries = Array.isArray(options.entryPoints) ? options.entryPoints : [];
+    if (!options.splitting || entries.length !== 1) return;
+    const entry = typeof entries[0] === 'string' ? entries[0] : entries[0].in;
+    options.chunkNames = `${path.basename(entry, path.extname(entry))}.chunks/[name]-[hash]`;
+  },
+};
+
+export default [zodEnglishOnly, mcpSmallValidator, chunksBesideTheirHandler];

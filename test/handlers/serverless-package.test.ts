@@ -1,13 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { rpcMessageOf } from '../support/mcp-wire.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeElevenLabs } from '../fake-elevenlabs/index.js';
 
-/** A minified handler bundle may not exceed this. */
+/** A function's minified files (its handler and the chunks beside it) may not exceed this together. */
 const BUNDLE_BUDGET_BYTES = 1024 * 1024;
 const FUNCTIONS = ['http', 'stream', 'switch'] as const;
 const canPackage = existsSync('node_modules/.bin/sls') && existsSync('scripts/sls-package.sh');
@@ -47,11 +47,36 @@ function unzip(path: string): Map<string, Buffer> {
   return files;
 }
 
+/** Relative specifiers of a minified ESM file: static imports, re-exports and import(). */
+const RELATIVE_IMPORT = /\bfrom\s*["'](\.{1,2}\/[^"']+)["']|\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|\bimport\s*["'](\.{1,2}\/[^"']+)["']/g;
+
+/**
+ * The files `entry` reaches by relative imports, itself included, and those it cannot find.
+ * `staticOnly` follows import statements only: what is read before the handler first runs.
+ */
+function importGraph(files: Map<string, Buffer>, entry: string, staticOnly = false): { reached: Set<string>; missing: string[] } {
+  const reached = new Set<string>([entry]);
+  const missing: string[] = [];
+  for (const file of reached) {
+    for (const match of (files.get(file)?.toString('utf8') ?? '').matchAll(RELATIVE_IMPORT)) {
+      const specifier = match[1] ?? (staticOnly ? undefined : match[2]) ?? match[3];
+      if (specifier === undefined) continue;
+      const target = posix.normalize(posix.join(posix.dirname(file), specifier));
+      if (files.has(target)) reached.add(target);
+      else missing.push(`${file} → ${specifier}`);
+    }
+  }
+  return { reached, missing };
+}
+
 describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild, offline, no credentials)', () => {
   const out = mkdtempSync(join(tmpdir(), 'jessica-sls-'));
   let resources: Record<string, Resource>;
   let outputs: Record<string, unknown>;
   const bundles = new Map<string, Buffer>();
+  /** Each function's zip, unpacked: `<unpacked>/<function>/handlers/<function>.mjs`. */
+  const unpacked = join(out, 'unpacked');
+  const filesOf = (name: string) => new Map([...bundles].filter(([key]) => key.startsWith(`${name}:`)).map(([key, content]) => [key.slice(name.length + 1), content]));
 
   beforeAll(() => {
     // The stage that is deployed: what a real account would run.
@@ -64,7 +89,11 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
     resources = template.Resources;
     outputs = template.Outputs;
     for (const name of FUNCTIONS) {
-      for (const [file, content] of unzip(join(out, `${name}.zip`))) bundles.set(`${name}:${file}`, content);
+      for (const [file, content] of unzip(join(out, `${name}.zip`))) {
+        bundles.set(`${name}:${file}`, content);
+        mkdirSync(dirname(join(unpacked, name, file)), { recursive: true });
+        writeFileSync(join(unpacked, name, file), content);
+      }
     }
   }, 200_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -78,18 +107,35 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
     }
   });
 
-  it('packages each function alone, as one minified .mjs bundle within budget', () => {
+  it('packages each function alone: its handler with every chunk it imports, minified, together within budget', () => {
     const sizes: Record<string, number> = {};
     for (const name of FUNCTIONS) {
-      const files = [...bundles.keys()].filter((key) => key.startsWith(`${name}:`)).map((key) => key.slice(name.length + 1));
-      expect(files).toEqual([`handlers/${name}.mjs`]);
-      const bundle = bundles.get(`${name}:handlers/${name}.mjs`) ?? Buffer.alloc(0);
-      sizes[name] = bundle.length;
-      expect(bundle.length).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      const files = filesOf(name);
+      const entry = `handlers/${name}.mjs`;
+      expect([...files.keys()]).toContain(entry);
+      // Its own chunks only, beside it: nothing of the other functions.
+      for (const file of files.keys()) expect(file === entry || file.startsWith(`handlers/${name}.chunks/`), file).toBe(true);
+      const { missing } = importGraph(files, entry);
+      expect(missing, `${name}: imports missing from the zip`).toEqual([]);
+      const bytes = [...files.values()].reduce((sum, content) => sum + content.length, 0);
+      sizes[name] = bytes;
+      expect(bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
       // Minified: few, long lines.
-      expect(bundle.length / bundle.toString('utf8').split('\n').length).toBeGreaterThan(500);
+      const lines = [...files.values()].reduce((sum, content) => sum + content.toString('utf8').split('\n').length, 0);
+      expect(bytes / lines).toBeGreaterThan(500);
     }
-    console.info(`handler bundles (bytes): ${JSON.stringify(sizes)}`);
+    console.info(`handler bundles with their chunks (bytes): ${JSON.stringify(sizes)}`);
+  });
+
+  it('imports each packaged handler from its unpacked zip in plain Node', () => {
+    for (const name of FUNCTIONS) {
+      const script = `
+        const module = await import(${JSON.stringify(join(unpacked, name, `handlers/${name}.mjs`))});
+        process.stdout.write('\\n' + typeof module.handler);`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env['PATH'], LOG_LEVEL: 'silent' } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim().split('\n').at(-1), name).toBe('function');
+    }
   });
 
   it('creates no API Gateway of its own: no public execute-api endpoint around the hub', () => {
@@ -199,15 +245,23 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['HttpFunctionArn', 'SwitchFunctionArn', 'StreamLambdaFunctionUrl']));
   });
 
-  it('answers /health from the packaged http bundle in plain Node', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jessica-bundle-'));
-    try {
-      writeFileSync(join(dir, 'http.mjs'), bundles.get('http:handlers/http.mjs') ?? '');
-      const variables = (fn('http')['Environment'] as { Variables: Record<string, string> }).Variables;
+  it('answers /health from the packaged http and stream functions in plain Node', () => {
+    const functionUrl = JSON.parse(readFileSync('test/handlers/events/function-url.json', 'utf8')) as { requestContext: { http: Record<string, string> } };
+    const events = {
+      http: readFileSync('test/handlers/events/http-api-v2.json', 'utf8'),
+      stream: JSON.stringify({
+        ...functionUrl,
+        rawPath: '/jessica/health',
+        body: undefined,
+        requestContext: { ...functionUrl.requestContext, http: { ...functionUrl.requestContext.http, method: 'GET', path: '/jessica/health' } },
+      }),
+    };
+    for (const name of ['http', 'stream'] as const) {
+      const variables = (fn(name)['Environment'] as { Variables: Record<string, string> }).Variables;
       const script = `
-        const { handler } = await import(${JSON.stringify(join(dir, 'http.mjs'))});
+        const { handler } = await import(${JSON.stringify(join(unpacked, name, `handlers/${name}.mjs`))});
         const event = JSON.parse(process.env.EVENT);
-        const result = await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-prod-http' });
+        const result = await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-prod-${name}' });
         process.stdout.write('\\n' + JSON.stringify(result));`;
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
         encoding: 'utf8',
@@ -220,15 +274,15 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
           JESSICA_TOKENS_PARAM: '',
           JESSICA_ALLOW_ANONYMOUS: 'true',
           LOG_LEVEL: 'silent',
-          EVENT: readFileSync('test/handlers/events/http-api-v2.json', 'utf8'),
+          // Outside AWS, lambda-stream buffers the streamed response and returns it.
+          AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: '1',
+          EVENT: events[name],
         },
       });
       expect(run.status, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { statusCode: number; body: string };
-      expect(result.statusCode).toBe(200);
-      expect(JSON.parse(result.body)).toEqual({ status: 'degraded', version: variables['JESSICA_VERSION'], target: 'lambda', upstream: { configured: false } });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      expect(result.statusCode, name).toBe(200);
+      expect(JSON.parse(result.body), name).toEqual({ status: 'degraded', version: variables['JESSICA_VERSION'], target: 'lambda', upstream: { configured: false } });
     }
   });
 
@@ -256,7 +310,7 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
         isBase64Encoded: false,
       });
       const [discover, call] = await invokeBundle(
-        bundles.get('http:handlers/http.mjs')?.toString('utf8') ?? '',
+        join(unpacked, 'http', 'handlers/http.mjs'),
         {
           ...variables,
           JESSICA_SETTINGS: 'memory:',
@@ -283,12 +337,10 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
   });
 });
 
-/** Runs the packaged bundle's handler once per event in a plain Node process (async: the fake upstream answers from this one). */
-function invokeBundle(bundle: string, env: Record<string, string | undefined>, events: unknown[]): Promise<Array<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>> {
-  const dir = mkdtempSync(join(tmpdir(), 'jessica-bundle-'));
-  writeFileSync(join(dir, 'http.mjs'), bundle);
+/** Runs the packaged handler once per event in a plain Node process (async: the fake upstream answers from this one). */
+function invokeBundle(handlerFile: string, env: Record<string, string | undefined>, events: unknown[]): Promise<Array<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>> {
   const script = `
-    const { handler } = await import(${JSON.stringify(join(dir, 'http.mjs'))});
+    const { handler } = await import(${JSON.stringify(handlerFile)});
     const results = [];
     for (const event of JSON.parse(process.env.EVENTS)) results.push(await handler(event, { awsRequestId: 'smoke', functionName: 'jessica-prod-http' }));
     process.stdout.write('\\n' + JSON.stringify(results));`;
@@ -300,7 +352,6 @@ function invokeBundle(bundle: string, env: Record<string, string | undefined>, e
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      rmSync(dir, { recursive: true, force: true });
       if (code !== 0) reject(new Error(`bundle exited ${code}: ${stderr.slice(0, 500)}`));
       else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]'));
     });
