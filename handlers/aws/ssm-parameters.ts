@@ -1,16 +1,10 @@
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../../core/config.js';
+import { secretParametersToRead } from './secret-variables.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Secrets that may come from an SSM SecureString named by `<NAME>_PARAM` instead of the environment. */
-export const SECRET_VARIABLES = ['ELEVENLABS_API_KEY', 'JESSICA_TOKENS'] as const;
-
-export type SecretVariable = (typeof SECRET_VARIABLES)[number];
-
 const GET_PARAMETERS_LIMIT = 10;
-
-const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
 /**
  * Fills `ELEVENLABS_API_KEY` and `JESSICA_TOKENS` from the SSM SecureStrings that
@@ -19,15 +13,11 @@ const present = (value: string | undefined): value is string => value !== undefi
  * with a ConfigError naming the variable and the parameter, never a value.
  *
  * @example
- * const env = await resolveSecretParameters(process.env, new SSMClient({}));
+ * const env = await resolveSecretParameters(process.env, () => new SSMClient({}));
  * const config = loadConfig(env, { target: 'lambda' });
  */
-export async function resolveSecretParameters(env: Env, client: () => SSMClient): Promise<Env> {
-  const wanted = new Map<string, SecretVariable>();
-  for (const variable of SECRET_VARIABLES) {
-    const name = env[`${variable}_PARAM`]?.trim();
-    if (!present(env[variable]) && present(name)) wanted.set(name, variable);
-  }
+export async function resolveSecretParameters(env: Env, client: () => SSMClient = () => new SSMClient({})): Promise<Env> {
+  const wanted = secretParametersToRead(env);
   if (wanted.size === 0) return env;
   const values = await readSecureParameters(client(), [...wanted.keys()], (name) => `${wanted.get(name)}_PARAM`);
   const resolved: Record<string, string | undefined> = { ...env };

@@ -1,4 +1,4 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { composeJessica } from '../../core/compose.js';
 import { loadConfig, type Config } from '../../core/config.js';
@@ -6,8 +6,7 @@ import { createApiHandler, type ApiRequest, type ApiResponse } from '../../core/
 import type { Jessica } from '../../core/jessica.js';
 import type { Logger, MetricsSink } from '../../core/ports.js';
 import { packageVersion } from '../../core/version.js';
-import { dynamoSettingsStore } from '../aws/dynamodb-settings-store.js';
-import { resolveSecretParameters } from '../aws/ssm-parameters.js';
+import { remoteSettingsStoreFor, withSecretParameters } from './aws-on-demand.js';
 import type { Observability } from './observability.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,18 +31,20 @@ export interface BootstrapOptions {
 /**
  * Cold start: secrets from SSM, configuration for the Lambda target (no live channel, so
  * `/speak` and `/stop` answer 503 live_channel_unavailable), settings in DynamoDB when
- * `JESSICA_SETTINGS=dynamodb:<table>`, and the core's HTTP contract on top.
+ * `JESSICA_SETTINGS=dynamodb:<table>`, and the core's HTTP contract on top. The SSM and
+ * DynamoDB adapters are loaded only when the configuration names them (aws-on-demand.ts).
  */
 export async function bootstrapLambda(options: BootstrapOptions): Promise<LambdaRuntime> {
   const { logger, metrics } = options;
-  const env = await resolveSecretParameters(options.env, options.ssm ?? (() => new SSMClient({})));
+  const env = await withSecretParameters(options.env, options.ssm);
   const config = loadConfig(env, { target: 'lambda' });
+  const remoteSettingsStore = await remoteSettingsStoreFor(config, options.dynamo);
   const jessica = composeJessica({
     config,
     version: options.env['JESSICA_VERSION']?.trim() || packageVersion(),
     logger,
     metrics,
-    remoteSettingsStore: (table) => dynamoSettingsStore(table, options.dynamo),
+    ...(remoteSettingsStore ? { remoteSettingsStore } : {}),
   });
   logger.info('cold start complete', {
     version: jessica.version,

@@ -127,6 +127,22 @@ describe.skipIf(!canPackage)('STAGE=prod sls package (osls + serverless-esbuild,
     console.info(`handler bundles with their chunks (bytes): ${JSON.stringify(sizes)}`);
   });
 
+  it('leaves the SSM and DynamoDB clients and the MCP server out of what http and stream read at import', () => {
+    // Each is a chunk of its own, imported when the configuration names it (a *_PARAM variable,
+    // JESSICA_SETTINGS=dynamodb:) or when an MCP request comes; found here by strings only it holds.
+    const lazy = { 'SSM client': 'AmazonSSM', 'DynamoDB client': 'DynamoDB_20120810', 'MCP server': 'server/discover' };
+    for (const name of ['http', 'stream']) {
+      const files = filesOf(name);
+      const atImport = importGraph(files, `handlers/${name}.mjs`, true).reached;
+      const all = importGraph(files, `handlers/${name}.mjs`).reached;
+      for (const [what, marker] of Object.entries(lazy)) {
+        const holders = [...all].filter((file) => files.get(file)?.includes(marker));
+        expect(holders.length, `${name}: ${what} in the package`).toBeGreaterThan(0);
+        expect(holders.filter((file) => atImport.has(file)), `${name}: ${what} read at import`).toEqual([]);
+      }
+    }
+  });
+
   it('imports each packaged handler from its unpacked zip in plain Node', () => {
     for (const name of FUNCTIONS) {
       const script = `
