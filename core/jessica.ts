@@ -89,7 +89,8 @@ export function createJessica(deps: JessicaDeps): Jessica {
   const { config, provider, settingsStore, cache, logger, metrics } = deps;
   const catalog = new Catalog(provider, config.catalogTtlMs);
   const getSettings = async (principal: string): Promise<Settings> =>
-    (await settingsStore.get(principal)) ?? structuredClone(DEFAULT_SETTINGS as Settings);
+    // The defaults hold no nested object (voice_settings is null): a shallow copy is a whole one.
+    (await settingsStore.get(principal)) ?? { ...DEFAULT_SETTINGS };
   const speech = new SpeechService({
     provider,
     catalog,

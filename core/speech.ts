@@ -16,7 +16,7 @@ export interface SpeechPlan {
   /** The speakable text (markdown and code already turned into words). */
   text: string;
   /** `text` split under the model's per-request limit. */
-  parts: string[];
+  parts: readonly string[];
   voiceId: string;
   voiceName: string;
   modelId: string;
@@ -289,7 +289,30 @@ export async function primed<T>(source: AsyncGenerator<T>): Promise<AsyncIterabl
   };
 }
 
+/**
+ * The last key worked out for a plan's parts: a request asks for it twice (is it cached, before
+ * it is charged; then to read or fill the cache), and copies of a plan share its `parts`. Any
+ * other field that differs is worked out anew.
+ */
+const lastKeys = new WeakMap<readonly string[], { plan: Pick<SpeechPlan, 'voiceId' | 'modelId' | 'outputFormat' | 'voiceSettings'>; key: string }>();
+
 function cacheKeyOf(plan: SpeechPlan): string {
+  const last = lastKeys.get(plan.parts);
+  if (
+    last !== undefined &&
+    last.plan.voiceId === plan.voiceId &&
+    last.plan.modelId === plan.modelId &&
+    last.plan.outputFormat === plan.outputFormat &&
+    last.plan.voiceSettings === plan.voiceSettings
+  ) {
+    return last.key;
+  }
+  const key = workedOutKey(plan);
+  lastKeys.set(plan.parts, { plan: { voiceId: plan.voiceId, modelId: plan.modelId, outputFormat: plan.outputFormat, voiceSettings: plan.voiceSettings }, key });
+  return key;
+}
+
+function workedOutKey(plan: SpeechPlan): string {
   return audioCacheKey({
     parts: plan.parts,
     voice: plan.voiceId,

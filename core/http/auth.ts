@@ -7,6 +7,18 @@ export const LOCAL_PRINCIPAL = 'local';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** The configured tokens' digests, worked out once per token list rather than on every request. */
+const configuredDigests = new WeakMap<NonNullable<Config['tokens']>, Array<{ principal: string; digest: Buffer }>>();
+
+function digestsOf(tokens: NonNullable<Config['tokens']>): Array<{ principal: string; digest: Buffer }> {
+  let digests = configuredDigests.get(tokens);
+  if (digests === undefined) {
+    digests = tokens.map((entry) => ({ principal: entry.principal, digest: digest(entry.token) }));
+    configuredDigests.set(tokens, digests);
+  }
+  return digests;
+}
+
 /**
  * Finds the principal a bearer token belongs to. Tokens are compared as fixed-length digests
  * in constant time, and every configured token is checked, so timing tells nothing.
@@ -25,8 +37,8 @@ export function authenticate(config: Pick<Config, 'tokens'>, credentials: { auth
   if (!presented) throw unauthorized();
   const offered = digest(presented);
   let principal: string | undefined;
-  for (const entry of config.tokens) {
-    if (timingSafeEqual(offered, digest(entry.token)) && principal === undefined) principal = entry.principal;
+  for (const entry of digestsOf(config.tokens)) {
+    if (timingSafeEqual(offered, entry.digest) && principal === undefined) principal = entry.principal;
   }
   if (principal === undefined) throw unauthorized();
   return principal;
