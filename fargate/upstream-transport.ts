@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { UpstreamAnswer, UpstreamRequest, UpstreamTransport } from '../core/index.js';
 
 /**
@@ -12,16 +13,33 @@ import type { UpstreamAnswer, UpstreamRequest, UpstreamTransport } from '../core
  */
 export const nodeTransport: UpstreamTransport = (url, init) => attempt(url, init, true);
 
+/** The parsed origins called so far: every request goes to the same one, so its URL is parsed once. */
+const origins = new Map<string, RequestOptions>();
+
+/** The request options for `url`: its origin parsed once (as Node would parse it), its path taken as it is. */
+function targetOf(url: string): RequestOptions {
+  const pathAt = url.indexOf('/', url.indexOf('//') + 2);
+  const origin = pathAt === -1 ? url : url.slice(0, pathAt);
+  let parsed = origins.get(origin);
+  if (parsed === undefined) {
+    const { protocol, hostname, port, auth } = urlToHttpOptions(new URL(origin));
+    parsed = { protocol, hostname, port, ...(auth ? { auth } : {}) };
+    if (origins.size < 16) origins.set(origin, parsed);
+  }
+  return { ...parsed, path: pathAt === -1 ? '/' : url.slice(pathAt) };
+}
+
 function attempt(url: string, init: UpstreamRequest, mayResend: boolean): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
-    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const target = targetOf(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
     const { signal } = init;
     if (signal.aborted) {
       reject(signal.reason);
       return;
     }
-    const request = send(url, { method: init.method, headers });
+    const request = send({ ...target, method: init.method, headers });
     let answer: IncomingMessage | undefined;
     // Abort ends the exchange where it is: before the answer, or while its body arrives.
     const onAbort = () => {
