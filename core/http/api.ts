@@ -122,14 +122,9 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     // The origin comes from Host and X-Forwarded-Proto, both client-controlled: only a real http(s) origin is used.
     const base = httpOrigin(request.origin) ?? 'http://localhost';
     const pageUrl = config.publicUrl ?? `${base}${config.rootPath}/`;
-    const headers = new Headers();
+    const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || name === 'authorization' || name === 'cookie') continue;
-      try {
-        headers.set(name, value);
-      } catch {
-        // A name or value the Fetch API refuses (control characters): MCP cannot need it.
-      }
+      if (value !== undefined && name !== 'authorization' && name !== 'cookie') headers[name] = value;
     }
     // A body that parsed is handed over as JSON: the SDK then never reads the Request's own, so it
     // gets none (a web body stream per request costs more than the rest of the envelope).
@@ -138,11 +133,8 @@ export function createApiHandler(options: ApiOptions): (request: ApiRequest) => 
     // Loaded on first use: a Lambda cold start that serves no MCP request skips the MCP SDK.
     mcpHandler ??= import('../mcp/http.js').then(({ createMcpHttpHandler }) => createMcpHttpHandler({ backend: mcpBackend, version: jessica.version, openStreams: options.openStreams ?? true }));
     const handler = await mcpHandler;
-    const response = await handler(
-      new Request(`${base}${config.rootPath}/mcp`, { method: request.method, headers, ...(hasBody ? { body: request.body as BodyInit } : {}), ...(request.signal ? { signal: request.signal } : {}) }),
-      { principal, pageUrl },
-      parsedBody,
-    );
+    const init = { method: request.method, ...(hasBody ? { body: request.body as BodyInit } : {}), ...(request.signal ? { signal: request.signal } : {}) };
+    const response = await handler(webRequest(`${base}${config.rootPath}/mcp`, init, headers), { principal, pageUrl }, parsedBody);
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => (out[name] = value));
     // An SSE answer (progress and log messages before the result) streams as it is written.
@@ -230,6 +222,27 @@ export function apiErrorResponse(error: unknown, logger?: Logger): ApiResponse &
   const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store' };
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
   return { status, headers, body: { kind: 'json', value: body } };
+}
+
+/**
+ * The web `Request` the MCP SDK reads, with the headers given as they are (one copy, not two);
+ * if the Fetch API refuses one (control characters), it is left out: MCP cannot need it.
+ */
+function webRequest(url: string, init: RequestInit, headers: Record<string, string>): Request {
+  try {
+    return new Request(url, { ...init, headers });
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    const accepted = new Headers();
+    for (const [name, value] of Object.entries(headers)) {
+      try {
+        accepted.set(name, value);
+      } catch {
+        // Refused by the Fetch API: left out.
+      }
+    }
+    return new Request(url, { ...init, headers: accepted });
+  }
 }
 
 function httpOrigin(origin: string | undefined): string | undefined {
