@@ -4,7 +4,8 @@ import { urlToHttpOptions } from 'node:url';
 import type { UpstreamAnswer, UpstreamRequest, UpstreamTransport } from '../core/index.js';
 
 /**
- * The live server's way to ElevenLabs: Node's own HTTP client over its keep-alive agents, where
+ * The way to ElevenLabs of both adapters (the live server, and the Lambda handlers, whose first
+ * `fetch` would load undici at every cold start): Node's own HTTP client over its keep-alive agents, where
  * the core's default `fetch` (undici, with web streams around every body) spends more CPU on
  * each request before the first audio byte is handed on (measured by bench/suites/ttfb.ts). A request on a
  * reused keep-alive socket that the server had closed meanwhile (ECONNRESET before any answer)

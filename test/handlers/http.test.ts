@@ -53,6 +53,15 @@ describe('the Lambda HTTP API handler', () => {
     expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
   });
 
+  it('calls ElevenLabs through node:http, so a cold start never loads fetch (undici) for it', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const send = httpApiDriver(createHttpHandler({ env: lambdaEnv(fake), observability: quietObservability() }));
+    const tts = await send('POST', '/api/v1/tts', { headers: { ...bearer, 'content-type': 'application/json' }, body: '{"text":"No fetch here."}' });
+    expect(tts.status).toBe(200);
+    expect(fake.ttsRequests()).toHaveLength(1);
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
   it('answers 500 after a failed cold start, logs the missing parameter by name, and retries on the next call', async () => {
     ssmHolds({ [TOKENS_PARAM]: `tester:${TOKEN}` });
     const observability = quietObservability();
