@@ -55,8 +55,10 @@ export async function startJessica(fake: FakeReady, env: Record<string, string> 
       JESSICA_TOKENS: `${PRINCIPAL}:${TOKEN}`,
       JESSICA_SETTINGS: 'memory:',
       LOG_LEVEL: 'silent',
-      // The bench sends far more than a person would; the limiter is not what is measured.
+      // The bench sends far more than a person would; neither the spending budget nor the flood
+      // ceiling is what is measured (the throughput benchmark sends thousands of requests a second).
       JESSICA_RATE_LIMIT: '1000000',
+      JESSICA_FLOOD_LIMIT: '10000000',
       ...env,
     },
   });

@@ -119,7 +119,7 @@ export async function run(ctx: SuiteContext): Promise<SuiteResult> {
         measure: `GET ${path}${name === 'voices' ? ' (cached catalogue)' : ''}, requests/s`,
         baseline: int(figures.bare.rps),
         jessica: int(figures.jessica.rps),
-        delta: `${pct(ratio)} (by CPU per request: ${pct(cpuRatio)})`,
+        delta: `${pct(ratio)} (by CPU per request: ${pct(cpuRatio)})${figures.jessica.failures > 0 ? `, ${int(figures.jessica.failures)} answers not 2xx` : ''}`,
         goal: `≥ ${pct(GOAL_RATIO)} of bare`,
         met: ratio >= GOAL_RATIO && figures.jessica.failures === 0,
       });
