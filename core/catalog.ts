@@ -7,7 +7,9 @@ const VOICE_ID = /^[A-Za-z0-9]{20}$/;
 
 /**
  * Voices and models, cached for a short TTL and fetched once however many callers ask at the
- * same moment. A failed fetch is not cached.
+ * same moment. A failed fetch is not cached. Once the TTL is over, callers get the list they had
+ * at once while a fresh one is fetched beside them: a request's speech does not wait for a
+ * catalogue round trip every TTL. A voice or model the old list lacks is looked up in the fresh one.
  */
 export class Catalog {
   readonly #provider: TtsProvider;
@@ -40,12 +42,8 @@ export class Catalog {
   /** A voice by id, or by name ignoring case. */
   async resolveVoice(reference: string): Promise<Voice> {
     const wanted = reference.trim();
-    const voices = await this.voices();
-    const byId = voices.find((voice) => voice.voice_id === wanted) ?? this.#extraVoices.get(wanted);
-    if (byId) return byId;
-    const lower = wanted.toLowerCase();
-    const byName = voices.find((voice) => voice.name.toLowerCase() === lower) ?? voices.find((voice) => voice.name.toLowerCase().split(/\s+[-–(]/)[0] === lower);
-    if (byName) return byName;
+    const found = (await this.#find(this.#voices, (voices) => findVoice(voices, wanted))) ?? this.#extraVoices.get(wanted);
+    if (found) return found;
     // Shared-library voices are usable by id without being in the account's list.
     if (VOICE_ID.test(wanted)) {
       const voice = await this.#provider.getVoice(wanted);
@@ -59,17 +57,36 @@ export class Catalog {
 
   async resolveModel(reference: string): Promise<Model> {
     const wanted = reference.trim().toLowerCase();
-    const model = (await this.models()).find((candidate) => candidate.model_id.toLowerCase() === wanted);
+    const model = await this.#find(this.#models, (models) => models.find((candidate) => candidate.model_id.toLowerCase() === wanted));
     if (!model) {
       throw new JessicaError('unknown_model', `No text-to-speech model has the id "${reference.slice(0, 100)}". GET /models lists them.`);
     }
     return model;
   }
+
+  /** `pick` from the list at hand; if that list is past its TTL and lacks it, from the fresh one. */
+  async #find<T, R>(memo: Memo<T>, pick: (value: T) => R | undefined): Promise<R | undefined> {
+    const { value, stale } = await memo.read();
+    return pick(value) ?? (stale ? pick(await memo.fresh()) : undefined);
+  }
 }
 
-/** One value loaded on demand, shared by concurrent callers, kept for `ttlMs`; failures are not kept. */
+function findVoice(voices: Voice[], wanted: string): Voice | undefined {
+  const byId = voices.find((voice) => voice.voice_id === wanted);
+  if (byId) return byId;
+  const lower = wanted.toLowerCase();
+  return voices.find((voice) => voice.name.toLowerCase() === lower) ?? voices.find((voice) => voice.name.toLowerCase().split(/\s+[-–(]/)[0] === lower);
+}
+
+/**
+ * One value loaded on demand, shared by concurrent callers, kept for `ttlMs`; failures are not
+ * kept. Past its TTL the value is still served, and refreshed beside the caller (a failed
+ * refresh keeps it); a TTL of 0 keeps nothing.
+ */
 class Memo<T> {
-  #entry: { value: Promise<T>; expires: number } | undefined;
+  #kept: { value: T; expires: number } | undefined;
+  #loading: Promise<T> | undefined;
+  #refreshDue = false;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -77,14 +94,46 @@ class Memo<T> {
     private readonly now: () => number,
   ) {}
 
-  get(): Promise<T> {
-    const now = this.now();
-    if (this.#entry && this.#entry.expires > now) return this.#entry.value;
-    const entry = { value: this.load(), expires: now + this.ttlMs };
-    entry.value.catch(() => {
-      if (this.#entry === entry) this.#entry = undefined;
+  async get(): Promise<T> {
+    return (await this.read()).value;
+  }
+
+  /** The value at hand, and whether it is past its TTL (a refresh then starts on the next turn). */
+  async read(): Promise<{ value: T; stale: boolean }> {
+    const kept = this.#kept;
+    if (kept === undefined || this.ttlMs === 0) return { value: await this.fresh(), stale: false };
+    if (kept.expires > this.now()) return { value: kept.value, stale: false };
+    this.#refreshSoon();
+    return { value: kept.value, stale: true };
+  }
+
+  /**
+   * A refresh on the next turn of the event loop, once however many callers found the value
+   * stale: the caller's own upstream request goes first, on the idle keep-alive socket.
+   */
+  #refreshSoon(): void {
+    if (this.#refreshDue) return;
+    this.#refreshDue = true;
+    setImmediate(() => {
+      this.#refreshDue = false;
+      if (this.#kept !== undefined && this.#kept.expires > this.now()) return;
+      this.fresh().catch(() => undefined);
     });
-    this.#entry = entry;
-    return entry.value;
+  }
+
+  /** A value loaded now (or the load under way); the one to keep once it arrives. */
+  fresh(): Promise<T> {
+    this.#loading ??= this.load().then(
+      (value) => {
+        this.#kept = { value, expires: this.now() + this.ttlMs };
+        this.#loading = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
+    return this.#loading;
   }
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Catalog } from '../../core/catalog.js';
 import type { TtsProvider, UpstreamAudio } from '../../core/ports.js';
 import type { Model, Voice } from '../../core/types.js';
@@ -24,7 +24,7 @@ describe('Catalog', () => {
     expect(voiceListings()).toBe(1);
   });
 
-  it('keeps lists for the TTL, then fetches again', async () => {
+  it('keeps lists for the TTL, then fetches fresh ones', async () => {
     let now = 1_000;
     const catalog = new Catalog(clientFor(fake), 100, () => now);
     await catalog.voices();
@@ -36,7 +36,67 @@ describe('Catalog', () => {
     now += 1;
     await catalog.voices();
     await catalog.models();
-    expect([voiceListings(), modelListings()]).toEqual([2, 2]);
+    await vi.waitFor(() => expect([voiceListings(), modelListings()]).toEqual([2, 2]));
+  });
+
+  it('answers from the list it has once the TTL is over, while one fresh list is fetched beside the callers', async () => {
+    let now = 1_000;
+    const upstream = scriptedVoices();
+    const catalog = new Catalog(upstream.provider, 100, () => now);
+    const first = catalog.voices();
+    upstream.answer([ALICE]);
+    expect(await first).toEqual([ALICE]);
+    now += 100;
+    expect(await catalog.voices()).toEqual([ALICE]);
+    expect(await catalog.voices()).toEqual([ALICE]);
+    await vi.waitFor(() => expect(upstream.calls()).toBe(2));
+    upstream.answer([ALICE, BOB]);
+    await vi.waitFor(async () => expect(await catalog.voices()).toEqual([ALICE, BOB]));
+    expect(upstream.calls()).toBe(2);
+  });
+
+  it('keeps the old list when a fresh one cannot be had, and tries again on the next call', async () => {
+    let now = 1_000;
+    const upstream = scriptedVoices();
+    const catalog = new Catalog(upstream.provider, 100, () => now);
+    const first = catalog.voices();
+    upstream.answer([ALICE]);
+    await first;
+    now += 100;
+    expect(await catalog.voices()).toEqual([ALICE]);
+    await vi.waitFor(() => expect(upstream.calls()).toBe(2));
+    upstream.fail(new Error('upstream down'));
+    await vi.waitFor(async () => {
+      expect(await catalog.voices()).toEqual([ALICE]);
+      expect(upstream.calls()).toBe(3);
+    });
+  });
+
+  it('looks a voice the old list lacks up in the fresh one', async () => {
+    let now = 1_000;
+    const upstream = scriptedVoices();
+    const catalog = new Catalog(upstream.provider, 100, () => now);
+    const first = catalog.voices();
+    upstream.answer([ALICE]);
+    await first;
+    now += 100;
+    const bob = catalog.resolveVoice('bob');
+    await vi.waitFor(() => expect(upstream.calls()).toBe(2));
+    upstream.answer([ALICE, BOB]);
+    expect(await bob).toEqual(BOB);
+    expect(await catalog.resolveVoice('alice')).toEqual(ALICE);
+  });
+
+  it('keeps nothing with a TTL of 0: every caller waits for a fresh list', async () => {
+    const upstream = scriptedVoices();
+    const catalog = new Catalog(upstream.provider, 0);
+    const first = catalog.voices();
+    upstream.answer([ALICE]);
+    expect(await first).toEqual([ALICE]);
+    const second = catalog.voices();
+    await vi.waitFor(() => expect(upstream.calls()).toBe(2));
+    upstream.answer([ALICE, BOB]);
+    expect(await second).toEqual([ALICE, BOB]);
   });
 
   it('does not keep a failed fetch', async () => {
@@ -98,6 +158,28 @@ describe('Catalog', () => {
     expect((await catalog.resolveVoice('BOB')).voice_id).toBe('b'.repeat(20));
   });
 });
+
+const ALICE: Voice = { voice_id: 'a'.repeat(20), name: 'Alice', category: 'professional', labels: {}, preview_url: null };
+const BOB: Voice = { voice_id: 'b'.repeat(20), name: 'Bob', category: 'professional', labels: {}, preview_url: null };
+
+/** A provider whose voice lists the test hands out one at a time, in the order they were asked for. */
+function scriptedVoices(): { provider: TtsProvider; calls: () => number; answer: (voices: Voice[]) => void; fail: (error: Error) => void } {
+  const waiting: Array<{ resolve: (voices: Voice[]) => void; reject: (error: Error) => void }> = [];
+  let calls = 0;
+  const next = () => {
+    const request = waiting.shift();
+    if (!request) throw new Error('no voice list was asked for');
+    return request;
+  };
+  const provider: TtsProvider = {
+    ...listingOnly([], []),
+    listVoices: () => {
+      calls += 1;
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+  };
+  return { provider, calls: () => calls, answer: (voices) => next().resolve(voices), fail: (error) => next().reject(error) };
+}
 
 /** A provider with fixed lists that cannot synthesise: enough for lookups by name. */
 function listingOnly(voices: Voice[], models: Model[]): TtsProvider {
