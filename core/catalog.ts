@@ -86,7 +86,6 @@ function findVoice(voices: Voice[], wanted: string): Voice | undefined {
 class Memo<T> {
   #kept: { value: T; expires: number } | undefined;
   #loading: Promise<T> | undefined;
-  #refreshDue = false;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -102,23 +101,18 @@ class Memo<T> {
   async read(): Promise<{ value: T; stale: boolean }> {
     const kept = this.#kept;
     if (kept === undefined || this.ttlMs === 0) return { value: await this.fresh(), stale: false };
-    if (kept.expires > this.now()) return { value: kept.value, stale: false };
-    this.#refreshSoon();
+    if (this.#isFresh(kept)) return { value: kept.value, stale: false };
+    // The refresh starts on the next turn, so the caller's own upstream request goes first, on the
+    // idle keep-alive socket; callers meanwhile share the one load (`fresh`), and none starts once
+    // a fresh value is kept.
+    setImmediate(() => {
+      if (!this.#isFresh(this.#kept)) this.fresh().catch(() => undefined);
+    });
     return { value: kept.value, stale: true };
   }
 
-  /**
-   * A refresh on the next turn of the event loop, once however many callers found the value
-   * stale: the caller's own upstream request goes first, on the idle keep-alive socket.
-   */
-  #refreshSoon(): void {
-    if (this.#refreshDue) return;
-    this.#refreshDue = true;
-    setImmediate(() => {
-      this.#refreshDue = false;
-      if (this.#kept !== undefined && this.#kept.expires > this.now()) return;
-      this.fresh().catch(() => undefined);
-    });
+  #isFresh(kept: { expires: number } | undefined): boolean {
+    return kept !== undefined && kept.expires > this.now();
   }
 
   /** A value loaded now (or the load under way); the one to keep once it arrives. */
