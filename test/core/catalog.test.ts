@@ -40,13 +40,7 @@ describe('Catalog', () => {
   });
 
   it('answers from the list it has once the TTL is over, while one fresh list is fetched beside the callers', async () => {
-    let now = 1_000;
-    const upstream = scriptedVoices();
-    const catalog = new Catalog(upstream.provider, 100, () => now);
-    const first = catalog.voices();
-    upstream.answer([ALICE]);
-    expect(await first).toEqual([ALICE]);
-    now += 100;
+    const { catalog, upstream } = await pastItsTtl();
     expect(await catalog.voices()).toEqual([ALICE]);
     expect(await catalog.voices()).toEqual([ALICE]);
     await vi.waitFor(() => expect(upstream.calls()).toBe(2));
@@ -56,13 +50,7 @@ describe('Catalog', () => {
   });
 
   it('keeps the old list when a fresh one cannot be had, and tries again on the next call', async () => {
-    let now = 1_000;
-    const upstream = scriptedVoices();
-    const catalog = new Catalog(upstream.provider, 100, () => now);
-    const first = catalog.voices();
-    upstream.answer([ALICE]);
-    await first;
-    now += 100;
+    const { catalog, upstream } = await pastItsTtl();
     expect(await catalog.voices()).toEqual([ALICE]);
     await vi.waitFor(() => expect(upstream.calls()).toBe(2));
     upstream.fail(new Error('upstream down'));
@@ -73,13 +61,7 @@ describe('Catalog', () => {
   });
 
   it('looks a voice the old list lacks up in the fresh one', async () => {
-    let now = 1_000;
-    const upstream = scriptedVoices();
-    const catalog = new Catalog(upstream.provider, 100, () => now);
-    const first = catalog.voices();
-    upstream.answer([ALICE]);
-    await first;
-    now += 100;
+    const { catalog, upstream } = await pastItsTtl();
     const bob = catalog.resolveVoice('bob');
     await vi.waitFor(() => expect(upstream.calls()).toBe(2));
     upstream.answer([ALICE, BOB]);
@@ -161,6 +143,18 @@ describe('Catalog', () => {
 
 const ALICE: Voice = { voice_id: 'a'.repeat(20), name: 'Alice', category: 'professional', labels: {}, preview_url: null };
 const BOB: Voice = { voice_id: 'b'.repeat(20), name: 'Bob', category: 'professional', labels: {}, preview_url: null };
+
+/** A catalogue over scripted voices that has fetched [ALICE] once and is now just past its TTL. */
+async function pastItsTtl(): Promise<{ catalog: Catalog; upstream: ReturnType<typeof scriptedVoices> }> {
+  let now = 1_000;
+  const upstream = scriptedVoices();
+  const catalog = new Catalog(upstream.provider, 100, () => now);
+  const first = catalog.voices();
+  upstream.answer([ALICE]);
+  expect(await first).toEqual([ALICE]);
+  now += 100;
+  return { catalog, upstream };
+}
 
 /** A provider whose voice lists the test hands out one at a time, in the order they were asked for. */
 function scriptedVoices(): { provider: TtsProvider; calls: () => number; answer: (voices: Voice[]) => void; fail: (error: Error) => void } {
