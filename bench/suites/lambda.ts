@@ -15,7 +15,8 @@ import { median, summarize } from '../lib/stats.js';
  * (6) Lambda: each handler bundled the way serverless.yml does (the options of
  * handlers/build/esbuild.config.cjs: esbuild, minified, ESM with code splitting, node22,
  * everything bundled including the AWS SDK, plus the project's own esbuild plugins), then
- * cold-started in a fresh `node` that imports the bundle and invokes it once, next to `node -e ''`.
+ * cold-started in a fresh `node` that imports the bundle and invokes it once, timed to its
+ * response, next to an empty `node` start.
  */
 
 const HANDLERS = ['http', 'stream', 'switch'] as const;
